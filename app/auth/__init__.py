@@ -1,0 +1,1 @@
+"""Authorities, API keys, roles and visibility."""

@@ -1,0 +1,32 @@
+"""Settings read from the environment (pydantic-settings)."""
+
+from functools import cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Runtime configuration; every field can be set by an environment variable."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///./precursor-alerts.db",
+        description="SQLAlchemy async URL: sqlite+aiosqlite:///... or postgresql+asyncpg://...",
+    )
+    max_body_bytes: int = Field(
+        default=8 * 1024 * 1024, description="Largest accepted request body."
+    )
+    batch_max_items: int = Field(default=1000, description="Largest accepted batch.")
+    page_max: int = Field(default=500, description="Largest page of a list.")
+    log_level: str = Field(default="INFO")
+    log_json: bool = Field(default=True, description="Structured JSON logs; plain text when false.")
+    db_pool_size: int = Field(default=10)
+    sql_echo: bool = Field(default=False)
+
+
+@cache
+def get_settings() -> Settings:
+    """Return the process settings, read once."""
+    return Settings()

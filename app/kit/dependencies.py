@@ -1,0 +1,29 @@
+"""Typed dependencies and parameters shared by routers."""
+
+from typing import Annotated
+
+from fastapi import Depends, Path, Query, Request
+
+from app.config import Settings
+from app.kit.clock import Clock
+
+
+def get_clock(request: Request) -> Clock:
+    """Return the app's clock (frozen in tests)."""
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+def get_settings(request: Request) -> Settings:
+    """Return the settings the app was built with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+ClockDep = Annotated[Clock, Depends(get_clock)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+RecordId = Annotated[str, Path(max_length=64, description="Opaque record id.")]
+Cursor = Annotated[
+    str | None, Query(max_length=512, description="`next_cursor` of the previous page.")
+]
+Limit = Annotated[int, Query(ge=1, le=500, description="Page size (at most 500).")]

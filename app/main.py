@@ -1,0 +1,69 @@
+"""Build the FastAPI application."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from app import migrate
+from app.config import Settings, get_settings
+from app.db import create_engine, create_sessionmaker
+from app.errors import InternalError, install_error_handlers, problem_response
+from app.kit.clock import Clock
+from app.notifications.router import router as notifications_router
+from app.observability import Metrics, RequestContextMiddleware, configure_logging
+from app.ops import router as ops_router
+from app.reference.router import router as reference_router
+from app.seizures.router import router as seizures_router
+
+DESCRIPTION = """
+Pre-export notifications, seizures and incidents for the national authorities that control
+precursor chemicals (Tables I and II of the 1988 UN Convention). Every request authenticates
+with `Authorization: Bearer <api key>`; errors are RFC 9457 `application/problem+json`.
+"""
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    """Create the app; the engine is built in the lifespan from these settings."""
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(
+            settings.database_url, pool_size=settings.db_pool_size, echo=settings.sql_echo
+        )
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Precursor Alerts",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.clock = clock or Clock()
+    app.state.metrics = Metrics()
+    app.state.migration_head = migrate.head_revision()
+    install_error_handlers(app)
+    app.add_exception_handler(Exception, _unhandled)
+    app.add_middleware(
+        RequestContextMiddleware,
+        metrics=app.state.metrics,
+        max_body_bytes=settings.max_body_bytes,
+    )
+    for router in (ops_router, reference_router, notifications_router, seizures_router):
+        app.include_router(router)
+    return app
+
+
+async def _unhandled(_request: Request, exc: Exception) -> JSONResponse:
+    structlog.get_logger("app").exception("unhandled error", error=repr(exc))
+    return problem_response(InternalError().problem())

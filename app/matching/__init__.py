@@ -1,0 +1,1 @@
+"""Pure matching code: name normalisation, similarity and evidence scoring."""

@@ -1,0 +1,23 @@
+"""Import every model so the metadata is complete (Alembic, drift checks)."""
+
+from app.auth.models import ApiKey, Authority
+from app.db import Base
+from app.notifications.models import Notification
+from app.parties.models import Party
+from app.records.models import RecordCountry, RecordEvent, RecordItem, RecordParty
+from app.reference.models import AnnualRequirement
+from app.seizures.models import Seizure
+
+__all__ = [
+    "AnnualRequirement",
+    "ApiKey",
+    "Authority",
+    "Base",
+    "Notification",
+    "Party",
+    "RecordCountry",
+    "RecordEvent",
+    "RecordItem",
+    "RecordParty",
+    "Seizure",
+]

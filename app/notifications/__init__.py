@@ -1,0 +1,1 @@
+"""Pre-export notifications and their replies, arrivals, withdrawals and suspensions."""

@@ -1,0 +1,62 @@
+"""The notification table; items, parties and countries live in the shared record tables."""
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, UTCDateTime
+
+KIND = "notification"
+
+
+class Notification(Base):
+    """A pre-export notification posted by the exporting country's authority."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("authority_id", "reference"),
+        Index("ix_notifications_created", "created_at", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    authority_id: Mapped[str] = mapped_column(ForeignKey("authorities.id"))
+    reference: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    exporting_country: Mapped[str] = mapped_column(String(2), index=True)
+    importing_country: Mapped[str] = mapped_column(String(2), index=True)
+    transit_countries: Mapped[list[str]] = mapped_column(JSON, default=list)
+    notified_on: Mapped[date] = mapped_column(Date)
+    reply_due_date: Mapped[date] = mapped_column(Date)
+    dispatch_date: Mapped[date | None] = mapped_column(Date)
+    expected_arrival_date: Mapped[date | None] = mapped_column(Date)
+    exit_point: Mapped[str | None] = mapped_column(String(5))
+    entry_point: Mapped[str | None] = mapped_column(String(5))
+    transport_mode: Mapped[str | None] = mapped_column(String(10))
+    containers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    bill_of_lading: Mapped[str | None] = mapped_column(String(60))
+    air_waybill: Mapped[str | None] = mapped_column(String(12))
+    invoice_number: Mapped[str | None] = mapped_column(String(60))
+    import_permit: Mapped[str | None] = mapped_column(String(60))
+    end_use: Mapped[str | None] = mapped_column(Text)
+    decision: Mapped[str | None] = mapped_column(String(20))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    replied_on: Mapped[date | None] = mapped_column(Date)
+    received_on: Mapped[date | None] = mapped_column(Date)
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    request: Mapped[dict[str, Any]] = mapped_column(JSON, doc="Canonical body, for replays.")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    def derive_status(self) -> str:
+        """Return the status implied by the recorded facts, most final first."""
+        if self.withdrawn_at:
+            return "withdrawn"
+        if self.suspended_at:
+            return "suspended"
+        if self.received_on:
+            return "arrived"
+        return self.decision or "pending"

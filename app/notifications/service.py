@@ -1,0 +1,264 @@
+"""Business rules of notifications: idempotent create, replies, arrivals, status changes."""
+
+import uuid
+from collections.abc import Sequence
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.schemas import Principal
+from app.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.kit.clock import Clock
+from app.notifications import repository
+from app.notifications.models import KIND, Notification
+from app.notifications.schemas import (
+    Arrival,
+    ArrivalIn,
+    NotificationCreate,
+    NotificationOut,
+    ReasonIn,
+    Reply,
+    ReplyIn,
+)
+from app.records import repository as record_repository
+from app.records import service as records
+from app.records.models import RecordItem
+from app.records.schemas import PartyIn
+
+ARRIVAL_KIND = f"{KIND}_arrival"
+OTHERS_FROM = 10  # positions below hold the exporter, importer and consignee
+REPLY_DAYS = 15
+
+
+async def create(
+    session: AsyncSession, principal: Principal, body: NotificationCreate, clock: Clock
+) -> tuple[Notification, bool]:
+    """Store a new notification, or return the stored one for an identical replay."""
+    canonical = body.model_dump(mode="json")
+
+    async def find() -> Notification | None:
+        return await repository.get_by_reference(session, principal.authority_id, body.reference)
+
+    existing = await find()
+    if existing is not None:
+        return records.check_replay(existing, canonical), False
+    if body.importing_country == principal.country:
+        raise InvalidInput([("importing_country", "must differ from the exporting country")])
+    if (
+        principal.country in body.transit_countries
+        or body.importing_country in body.transit_countries
+    ):
+        raise InvalidInput(
+            [("transit_countries", "must not name the exporting or importing country")]
+        )
+    notification_id = str(uuid.uuid4())
+    items = records.build_items(KIND, notification_id, body.items)
+    now, today = clock.now(), clock.today()
+    notified_on = body.notified_on or today
+    notification = Notification(
+        id=notification_id,
+        authority_id=principal.authority_id,
+        reference=body.reference,
+        status="pending",
+        exporting_country=principal.country,
+        importing_country=body.importing_country,
+        transit_countries=body.transit_countries,
+        notified_on=notified_on,
+        reply_due_date=body.reply_due_date or notified_on + timedelta(days=REPLY_DAYS),
+        dispatch_date=body.dispatch_date,
+        expected_arrival_date=body.expected_arrival_date,
+        exit_point=body.exit_point,
+        entry_point=body.entry_point,
+        transport_mode=body.transport_mode,
+        containers=list(dict.fromkeys(body.containers)),
+        bill_of_lading=body.bill_of_lading,
+        air_waybill=body.air_waybill,
+        invoice_number=body.invoice_number,
+        import_permit=body.import_permit,
+        end_use=body.end_use,
+        request=canonical,
+        created_at=now,
+        updated_at=now,
+    )
+    notification, created = await records.insert_once(session, notification, find)
+    if not created:
+        return notification, False
+    session.add_all(items)
+    parties: list[tuple[int, str, PartyIn]] = [
+        (0, "exporter", body.exporter),
+        (1, "importer", body.importer),
+    ]
+    if body.consignee is not None:
+        parties.append((2, "consignee", body.consignee))
+    parties += [(OTHERS_FROM + i, p.role, p) for i, p in enumerate(body.other_parties)]
+    await records.store_parties(session, KIND, notification_id, parties, now)
+    await records.set_countries(session, KIND, notification_id, _route(notification))
+    await records.add_event(session, KIND, notification_id, "created", principal=principal, at=now)
+    return notification, True
+
+
+def _route(n: Notification) -> list[tuple[str, str]]:
+    pairs = [(n.exporting_country, "exporting"), (n.importing_country, "importing")]
+    return pairs + [(c, "transit") for c in n.transit_countries]
+
+
+async def get_visible(
+    session: AsyncSession, principal: Principal, notification_id: str
+) -> Notification:
+    """Get a notification the caller may see, or 404."""
+    notification = await repository.get(session, notification_id)
+    if notification is None or not principal.can_see(
+        await record_repository.countries_of(session, KIND, notification_id)
+    ):
+        raise NotFound(f"no notification {notification_id!r} visible to this authority")
+    return notification
+
+
+def _touch(n: Notification, clock: Clock) -> None:
+    n.status = n.derive_status()
+    n.updated_at = clock.now()
+    n.version += 1
+
+
+async def reply(
+    session: AsyncSession, principal: Principal, n: Notification, body: ReplyIn, clock: Clock
+) -> Notification:
+    """Record the importing country's reply; an identical retry changes nothing."""
+    if principal.country != n.importing_country:
+        raise Forbidden("only the importing country replies to a notification")
+    if n.decision is not None:
+        same = n.decision == body.decision and n.decision_reason == body.reason
+        if same and body.replied_on in (None, n.replied_on):
+            return n
+        raise Conflict(f"already answered '{n.decision}' on {n.replied_on}")
+    if n.withdrawn_at is not None:
+        raise Conflict("the notification was withdrawn")
+    n.decision, n.decision_reason = body.decision, body.reason
+    n.replied_on = body.replied_on or clock.today()
+    _touch(n, clock)
+    await records.add_event(
+        session,
+        KIND,
+        n.id,
+        "replied",
+        principal=principal,
+        at=clock.now(),
+        note=body.reason,
+        data={"decision": body.decision, "replied_on": n.replied_on.isoformat()},
+    )
+    return n
+
+
+async def arrival(
+    session: AsyncSession, principal: Principal, n: Notification, body: ArrivalIn, clock: Clock
+) -> Notification:
+    """Record receipt by the importing country; an identical retry changes nothing."""
+    if principal.country != n.importing_country:
+        raise Forbidden("only the importing country confirms an arrival")
+    items = records.build_items(ARRIVAL_KIND, n.id, body.items)
+    if n.received_on is not None:
+        stored = (await records.load_children(session, KIND, [n.id]))[0][f"{n.id}:arrival"]
+        same_items = [(i.substance_code, i.net_mg) for i in stored] == [
+            (i.substance_code, i.net_mg) for i in items
+        ]
+        if same_items and body.received_on in (None, n.received_on):
+            return n
+        raise Conflict(f"arrival already confirmed on {n.received_on}")
+    session.add_all(items)
+    n.received_on = body.received_on or clock.today()
+    _touch(n, clock)
+    await records.add_event(
+        session,
+        KIND,
+        n.id,
+        "arrived",
+        principal=principal,
+        at=clock.now(),
+        data={"received_on": n.received_on.isoformat()},
+    )
+    return n
+
+
+async def withdraw(
+    session: AsyncSession, principal: Principal, n: Notification, body: ReasonIn, clock: Clock
+) -> Notification:
+    """Withdraw a notification (exporting country)."""
+    if principal.country != n.exporting_country:
+        raise Forbidden("only the exporting country withdraws a notification")
+    if n.withdrawn_at is None:
+        n.withdrawn_at = clock.now()
+        _touch(n, clock)
+        await records.add_event(
+            session, KIND, n.id, "withdrawn", principal=principal, at=clock.now(), note=body.reason
+        )
+    return n
+
+
+async def suspend(
+    session: AsyncSession, principal: Principal, n: Notification, body: ReasonIn, clock: Clock
+) -> Notification:
+    """Suspend a notification (any country on the route)."""
+    if principal.country not in {c for c, _ in _route(n)}:
+        raise Forbidden("only a country on the route suspends a notification")
+    if n.suspended_at is None:
+        n.suspended_at = clock.now()
+        _touch(n, clock)
+        await records.add_event(
+            session, KIND, n.id, "suspended", principal=principal, at=clock.now(), note=body.reason
+        )
+    return n
+
+
+async def render(session: AsyncSession, rows: Sequence[Notification]) -> list[NotificationOut]:
+    """Build the API view of notifications, loading their children in bulk."""
+    items, parties, _ = await records.load_children(session, KIND, [n.id for n in rows])
+    out = []
+    for n in rows:
+        own = parties[n.id]
+        main = {p.role: records.party_out(p) for p in own if p.position < OTHERS_FROM}
+        others = [records.party_out(p) for p in own if p.position >= OTHERS_FROM]
+        arrived: list[RecordItem] = items.get(f"{n.id}:arrival", [])
+        out.append(
+            NotificationOut(
+                **{c: getattr(n, c) for c in _PLAIN},
+                exporter=main["exporter"],
+                importer=main["importer"],
+                consignee=main.get("consignee"),
+                other_parties=others,
+                items=[records.item_out(i) for i in items[n.id]],
+                reply=Reply(decision=n.decision, reason=n.decision_reason, replied_on=n.replied_on)
+                if n.decision and n.replied_on
+                else None,
+                arrival=Arrival(
+                    received_on=n.received_on, items=[records.item_out(i) for i in arrived]
+                )
+                if n.received_on
+                else None,
+            )
+        )
+    return out
+
+
+_PLAIN = (
+    "id",
+    "reference",
+    "status",
+    "exporting_country",
+    "importing_country",
+    "notified_on",
+    "reply_due_date",
+    "exit_point",
+    "entry_point",
+    "transit_countries",
+    "transport_mode",
+    "dispatch_date",
+    "expected_arrival_date",
+    "containers",
+    "bill_of_lading",
+    "air_waybill",
+    "invoice_number",
+    "import_permit",
+    "end_use",
+    "created_at",
+    "updated_at",
+)

@@ -1,0 +1,1 @@
+"""Party entities that records resolve to."""

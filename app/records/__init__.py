@@ -1,0 +1,1 @@
+"""What notifications and seizures share: items, parties, countries, history, paging."""

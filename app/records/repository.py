@@ -1,0 +1,77 @@
+"""Queries shared by every kind of record: by reference, visibility, filters and paging."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.records.models import RecordCountry, RecordItem, RecordParty
+
+M = TypeVar("M")
+
+
+async def get_by_reference(
+    session: AsyncSession, model: type[M], authority_id: str, reference: str
+) -> M | None:
+    """Get a record by its authority's own reference."""
+    cls: Any = model
+    stmt = select(cls).where(cls.authority_id == authority_id, cls.reference == reference)
+    found: M | None = (await session.scalars(stmt)).first()
+    return found
+
+
+async def countries_of(session: AsyncSession, kind: str, record_id: str) -> set[str]:
+    """Return the countries a record concerns."""
+    rows = await session.scalars(
+        select(RecordCountry.country).where(
+            RecordCountry.kind == kind, RecordCountry.record_id == record_id
+        )
+    )
+    return set(rows)
+
+
+def concerns(model: Any, kind: str, country: str) -> ColumnElement[bool]:
+    """Filter records that concern a country."""
+    return model.id.in_(  # type: ignore[no-any-return]
+        select(RecordCountry.record_id).where(
+            RecordCountry.kind == kind, RecordCountry.country == country
+        )
+    )
+
+
+def holds_substance(model: Any, kind: str, substance_code: str) -> ColumnElement[bool]:
+    """Filter records with an item of a substance."""
+    return model.id.in_(  # type: ignore[no-any-return]
+        select(RecordItem.record_id).where(
+            RecordItem.kind == kind, RecordItem.substance_code == substance_code
+        )
+    )
+
+
+def names_party(model: Any, kind: str, party_id: str) -> ColumnElement[bool]:
+    """Filter records that name a party entity."""
+    return model.id.in_(  # type: ignore[no-any-return]
+        select(RecordParty.record_id).where(
+            RecordParty.kind == kind, RecordParty.party_id == party_id
+        )
+    )
+
+
+async def page(
+    session: AsyncSession,
+    model: type[M],
+    *,
+    where: Sequence[ColumnElement[bool]],
+    after: tuple[datetime, str] | None,
+    limit: int,
+) -> Sequence[M]:
+    """List records in creation order after a (created_at, id) cursor."""
+    cls: Any = model
+    stmt = select(cls).where(*where)
+    if after is not None:
+        at, last_id = after
+        stmt = stmt.where(or_(cls.created_at > at, and_(cls.created_at == at, cls.id > last_id)))
+    stmt = stmt.order_by(cls.created_at, cls.id).limit(limit)
+    return list((await session.scalars(stmt)).all())

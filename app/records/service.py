@@ -1,0 +1,365 @@
+"""Store and load what every record has: items, parties, countries and history."""
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Protocol, TypeVar
+
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.schemas import Principal
+from app.errors import AppError, Conflict, FieldError, InvalidInput, validation_errors
+from app.identifiers import base_mg, mg_to_kg, net_mg
+from app.kit.pagination import decode_cursor, encode_cursor
+from app.parties import service as party_service
+from app.records.models import RecordCountry, RecordEvent, RecordItem, RecordParty
+from app.records.schemas import (
+    BatchResult,
+    EventOut,
+    ItemIn,
+    ItemOut,
+    Page,
+    PartyIn,
+    RolePartyOut,
+)
+from app.reference.substances import canonical_salt, catalogue
+
+
+class Replayable(Protocol):
+    """A record created from a request body that clients may retry."""
+
+    reference: str
+    request: dict[str, Any]
+
+
+R = TypeVar("R", bound=Replayable)
+
+
+def _salt(value: str | None) -> str | None:
+    return None if value is None else canonical_salt(value)
+
+
+def build_items(
+    kind: str, record_id: str, items: Sequence[ItemIn], *, prefix: str = "items"
+) -> list[RecordItem]:
+    """Resolve substances and compute net and base masses; 422 names the failing field."""
+    rows: list[RecordItem] = []
+    errors: list[tuple[str, str]] = []
+    for position, item in enumerate(items):
+        where = f"{prefix}.{position}"
+        resolved = catalogue().resolve(item.substance)
+        substance = resolved.substance
+        salt = _salt(item.salt) or resolved.salt
+        if item.salt and resolved.salt and _salt(item.salt) != resolved.salt:
+            errors.append(
+                (f"{where}.salt", f"differs from the salt named in substance: {resolved.salt}")
+            )
+            continue
+        form = item.form or ("preparation" if item.dosage_units else "salt" if salt else "base")
+        if salt and form == "base":
+            errors.append((f"{where}.form", "a salt is named, so form cannot be 'base'"))
+            continue
+        try:
+            factor = catalogue().salt_factor(substance, salt) if salt else Decimal(1)
+        except ValueError as exc:
+            errors.append((f"{where}.salt", str(exc)))
+            continue
+        concentration = item.concentration_percent or Decimal(100)
+        try:
+            if item.dosage_units is not None and item.mg_per_unit is not None:
+                net = net_mg(Decimal(item.dosage_units), "units", mg_per_unit=item.mg_per_unit)
+                concentration = Decimal(100)
+            else:
+                net = net_mg(item.quantity, item.unit, density_g_per_ml=substance.density_g_per_ml)
+        except ValueError as exc:
+            errors.append((f"{where}.unit", str(exc)))
+            continue
+        rows.append(
+            RecordItem(
+                kind=kind,
+                record_id=record_id,
+                position=position,
+                substance=item.substance,
+                substance_code=substance.code,
+                form=form,
+                salt=salt,
+                quantity=str(item.quantity),
+                unit=item.unit,
+                concentration_percent=str(item.concentration_percent or Decimal(100)),
+                dosage_units=item.dosage_units,
+                mg_per_unit=None if item.mg_per_unit is None else str(item.mg_per_unit),
+                declared_as=getattr(item, "declared_as", None),
+                net_mg=net,
+                base_mg=base_mg(net, salt_factor=factor, concentration_percent=concentration),
+            )
+        )
+    if errors:
+        raise InvalidInput(errors)
+    return rows
+
+
+async def store_parties(
+    session: AsyncSession,
+    kind: str,
+    record_id: str,
+    parties: Iterable[tuple[int, str, PartyIn]],
+    now: datetime,
+) -> list[RecordParty]:
+    """Resolve each (position, role, party) to an entity and store it against the record."""
+    rows = []
+    for position, role, party in parties:
+        ids = party.identifiers
+        entity = await party_service.resolve(
+            session,
+            name=party.name,
+            country=party.country,
+            lei=ids.lei if ids else None,
+            vat=ids.vat if ids else None,
+            eori=ids.eori if ids else None,
+            now=now,
+        )
+        row = RecordParty(
+            kind=kind,
+            record_id=record_id,
+            position=position,
+            role=role,
+            name=party.name,
+            address=party.address,
+            country=party.country,
+            lei=ids.lei if ids else None,
+            vat=ids.vat if ids else None,
+            eori=ids.eori if ids else None,
+            party_id=entity.id,
+        )
+        session.add(row)
+        rows.append(row)
+    await session.flush()
+    return rows
+
+
+async def set_countries(
+    session: AsyncSession, kind: str, record_id: str, countries: Iterable[tuple[str, str]]
+) -> None:
+    """Replace the (country, role) pairs a record concerns."""
+    await session.execute(
+        delete(RecordCountry).where(
+            RecordCountry.kind == kind, RecordCountry.record_id == record_id
+        )
+    )
+    for country, role in sorted(set(countries)):
+        session.add(RecordCountry(kind=kind, record_id=record_id, country=country, role=role))
+    await session.flush()
+
+
+async def add_event(
+    session: AsyncSession,
+    kind: str,
+    record_id: str,
+    event: str,
+    *,
+    principal: Principal | None,
+    at: datetime,
+    note: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Append a change to a record's history."""
+    session.add(
+        RecordEvent(
+            kind=kind,
+            record_id=record_id,
+            event=event,
+            at=at,
+            authority_id=principal.authority_id if principal else None,
+            country=principal.country if principal else None,
+            note=note,
+            data=data or {},
+        )
+    )
+    await session.flush()
+
+
+async def load_children(
+    session: AsyncSession, kind: str, record_ids: Sequence[str]
+) -> tuple[dict[str, list[RecordItem]], dict[str, list[RecordParty]], dict[str, set[str]]]:
+    """Load items, parties and countries of many records in three queries."""
+    items: dict[str, list[RecordItem]] = defaultdict(list)
+    parties: dict[str, list[RecordParty]] = defaultdict(list)
+    countries: dict[str, set[str]] = defaultdict(set)
+    if not record_ids:
+        return items, parties, countries
+    for item in await session.scalars(
+        select(RecordItem)
+        .where(RecordItem.kind.in_([kind, f"{kind}_arrival"]), RecordItem.record_id.in_(record_ids))
+        .order_by(RecordItem.record_id, RecordItem.kind, RecordItem.position)
+    ):
+        items[item.record_id if item.kind == kind else f"{item.record_id}:arrival"].append(item)
+    for party in await session.scalars(
+        select(RecordParty)
+        .where(RecordParty.kind == kind, RecordParty.record_id.in_(record_ids))
+        .order_by(RecordParty.record_id, RecordParty.position)
+    ):
+        parties[party.record_id].append(party)
+    for row in await session.scalars(
+        select(RecordCountry).where(
+            RecordCountry.kind == kind, RecordCountry.record_id.in_(record_ids)
+        )
+    ):
+        countries[row.record_id].add(row.country)
+    return items, parties, countries
+
+
+def item_out(row: RecordItem, model: type[ItemOut] = ItemOut) -> ItemOut:
+    """Render a stored item as `model` (which may add `declared_as`)."""
+    return model(
+        declared_as=row.declared_as,
+        substance=row.substance,
+        substance_code=row.substance_code,
+        form=row.form,
+        salt=row.salt,
+        quantity=float(Decimal(row.quantity)),
+        unit=row.unit,
+        concentration_percent=float(Decimal(row.concentration_percent)),
+        dosage_units=row.dosage_units,
+        mg_per_unit=None if row.mg_per_unit is None else float(Decimal(row.mg_per_unit)),
+        net_kg=float(mg_to_kg(row.net_mg)),
+        base_kg=float(mg_to_kg(row.base_mg)),
+    )
+
+
+def party_out(row: RecordParty) -> RolePartyOut:
+    """Render a stored party."""
+    identifiers = None
+    if row.lei or row.vat or row.eori:
+        identifiers = {"lei": row.lei, "vat": row.vat, "eori": row.eori}
+    return RolePartyOut.model_validate(
+        {
+            "role": row.role,
+            "name": row.name,
+            "address": row.address,
+            "country": row.country,
+            "identifiers": identifiers,
+            "party_id": row.party_id,
+        }
+    )
+
+
+async def history(
+    session: AsyncSession, kind: str, record_id: str, *, after: int, limit: int
+) -> list[EventOut]:
+    """List a record's changes in order, after an event id."""
+    rows = await session.scalars(
+        select(RecordEvent)
+        .where(RecordEvent.kind == kind, RecordEvent.record_id == record_id, RecordEvent.id > after)
+        .order_by(RecordEvent.id)
+        .limit(limit)
+    )
+    return [
+        EventOut(id=str(r.id), event=r.event, at=r.at, country=r.country, note=r.note, data=r.data)
+        for r in rows
+    ]
+
+
+def differing_fields(stored: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Name the top-level fields whose values differ between two request bodies."""
+    return sorted(k for k in stored.keys() | new.keys() if stored.get(k) != new.get(k))
+
+
+def check_replay(existing: R, canonical: dict[str, Any]) -> R:
+    """Return the stored record for an identical replay; 409 names the fields that differ."""
+    differing = differing_fields(existing.request, canonical)
+    if differing:
+        raise Conflict(
+            f"reference {existing.reference!r} is already used with other values",
+            differing_fields=differing,
+        )
+    return existing
+
+
+async def insert_once(
+    session: AsyncSession, record: R, find: Callable[[], Awaitable[R | None]]
+) -> tuple[R, bool]:
+    """Insert a new record; if a concurrent request stored its reference first, replay that."""
+    try:
+        async with session.begin_nested():
+            session.add(record)
+            await session.flush()
+    except IntegrityError:
+        existing = await find()
+        if existing is None:
+            raise
+        return check_replay(existing, record.request), False
+    return record, True
+
+
+async def run_batch(
+    session: AsyncSession,
+    raw_items: Sequence[dict[str, Any]],
+    adapter: TypeAdapter[Any],
+    create: Callable[[Any], Awaitable[tuple[str, bool]]],
+) -> list[BatchResult]:
+    """Validate and store each item in its own savepoint, so one bad item spoils nothing else."""
+    results = []
+    for index, raw in enumerate(raw_items):
+        try:
+            body = adapter.validate_python(raw)
+        except ValidationError as exc:
+            errors = [FieldError(field=f, message=m) for f, m in validation_errors(exc.errors())]
+            results.append(BatchResult(index=index, status=422, errors=errors))
+            continue
+        try:
+            async with session.begin_nested():
+                record_id, created = await create(body)
+        except AppError as exc:
+            problem = exc.problem()
+            errors = problem.errors or [FieldError(field="body", message=problem.detail or "")]
+            if problem.differing_fields:
+                errors = [
+                    FieldError(field=f, message="differs from the stored record")
+                    for f in problem.differing_fields
+                ]
+            results.append(BatchResult(index=index, status=exc.status, errors=errors))
+            continue
+        results.append(BatchResult(index=index, status=201 if created else 200, id=record_id))
+    return results
+
+
+def parse_time(value: object) -> datetime:
+    """Read a timestamp back out of a cursor."""
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidInput([("cursor", "not a cursor returned by this list")]) from None
+
+
+async def history_page(
+    session: AsyncSession, kind: str, record_id: str, cursor: str | None, limit: int
+) -> Page[EventOut]:
+    """Return one page of a record's history."""
+    after = 0
+    if cursor is not None:
+        (raw,) = decode_cursor(cursor, 1)
+        if not isinstance(raw, int):
+            raise InvalidInput([("cursor", "not a cursor returned by this list")])
+        after = raw
+    events = await history(session, kind, record_id, after=after, limit=limit)
+    next_cursor = encode_cursor(int(events[-1].id)) if len(events) == limit else None
+    return Page(items=events, next_cursor=next_cursor)
+
+
+def after_cursor(cursor: str | None) -> tuple[datetime, str] | None:
+    """Decode a record list's cursor into its (created_at, id) sort key."""
+    if cursor is None:
+        return None
+    at, last_id = decode_cursor(cursor, 2)
+    return parse_time(at), str(last_id)
+
+
+def next_cursor(rows: Sequence[Any], limit: int) -> str | None:
+    """Return the cursor after a full page, or None when the page was the last for now."""
+    if len(rows) < limit:
+        return None
+    return encode_cursor(rows[-1].created_at.isoformat(), rows[-1].id)

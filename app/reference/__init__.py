@@ -1,0 +1,1 @@
+"""Substance reference data shipped with the service."""

@@ -1,0 +1,1 @@
+"""Seizures, stopped shipments, illicit laboratories, suspicious orders and thefts."""

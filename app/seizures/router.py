@@ -1,0 +1,128 @@
+"""HTTP routes of /v1/seizures."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+from pydantic import TypeAdapter
+
+from app.auth.dependencies import Reporter, Viewer
+from app.db import SessionDep
+from app.errors import PayloadTooLarge, problem_responses
+from app.kit.dependencies import ClockDep, Cursor, Limit, RecordId, SettingsDep
+from app.kit.types import CountryCode
+from app.records import service as records
+from app.records.schemas import BatchOut, EventOut, Page
+from app.reference.query import SubstanceFilter
+from app.seizures import repository, service
+from app.seizures.models import KIND
+from app.seizures.schemas import (
+    IncidentType,
+    SeizureBatchIn,
+    SeizureCreate,
+    SeizureOut,
+    SeizurePatch,
+)
+
+router = APIRouter(prefix="/v1/seizures", tags=["seizures"])
+_ADAPTER = TypeAdapter(SeizureCreate)
+_READ = problem_responses(401, 403, 404, 422)
+_WRITE = problem_responses(400, 401, 403, 404, 409, 413, 422)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Report a seizure or other incident",
+    responses={200: {"model": SeizureOut, "description": "Identical replay"}, **_WRITE},
+)
+async def create_seizure(
+    body: SeizureCreate,
+    principal: Reporter,
+    session: SessionDep,
+    clock: ClockDep,
+    response: Response,
+) -> SeizureOut:
+    """Store an incident from the caller's country; an identical replay answers 200."""
+    seizure, created = await service.create(session, principal, body, clock)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return (await service.render(session, [seizure]))[0]
+
+
+@router.post("/batch", summary="Report up to 1000 incidents", responses=_WRITE)
+async def create_batch(
+    body: SeizureBatchIn,
+    principal: Reporter,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> BatchOut:
+    """Store each item on its own; one result per item, in order."""
+    if len(body.items) > settings.batch_max_items:
+        raise PayloadTooLarge(f"a batch holds at most {settings.batch_max_items} items")
+
+    async def create(item: SeizureCreate) -> tuple[str, bool]:
+        seizure, created = await service.create(session, principal, item, clock)
+        return seizure.id, created
+
+    return BatchOut(results=await records.run_batch(session, body.items, _ADAPTER, create))
+
+
+@router.get("", summary="List seizures and incidents", responses=_READ)
+async def list_seizures(
+    principal: Viewer,
+    session: SessionDep,
+    substance: SubstanceFilter = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+    type_: Annotated[IncidentType | None, Query(alias="type")] = None,
+    country: Annotated[CountryCode | None, Query(description="Any country named.")] = None,
+    party: Annotated[str | None, Query(max_length=64, description="Party entity id.")] = None,
+) -> Page[SeizureOut]:
+    """List visible incidents in the order they were stored."""
+    rows = await repository.page(
+        session,
+        viewer_country=None if principal.is_admin else principal.country,
+        after=records.after_cursor(cursor),
+        limit=limit,
+        type_=type_,
+        substance_code=substance,
+        country=country,
+        party_id=party,
+    )
+    items = await service.render(session, rows)
+    return Page(items=items, next_cursor=records.next_cursor(rows, limit))
+
+
+@router.get("/{seizure_id}", summary="Get a seizure", responses=_READ)
+async def get_seizure(seizure_id: RecordId, principal: Viewer, session: SessionDep) -> SeizureOut:
+    """Get one visible incident."""
+    seizure = await service.get_visible(session, principal, seizure_id)
+    return (await service.render(session, [seizure]))[0]
+
+
+@router.patch("/{seizure_id}", summary="Amend a seizure (reporting country)", responses=_WRITE)
+async def amend_seizure(
+    seizure_id: RecordId,
+    body: SeizurePatch,
+    principal: Reporter,
+    session: SessionDep,
+    clock: ClockDep,
+) -> SeizureOut:
+    """Replace the fields given; the change is kept in the history."""
+    seizure = await service.get_visible(session, principal, seizure_id)
+    await service.amend(session, principal, seizure, body, clock)
+    return (await service.render(session, [seizure]))[0]
+
+
+@router.get("/{seizure_id}/history", summary="History of a seizure", responses=_READ)
+async def seizure_history(
+    seizure_id: RecordId,
+    principal: Viewer,
+    session: SessionDep,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> Page[EventOut]:
+    """List every change of a visible incident, oldest first."""
+    await service.get_visible(session, principal, seizure_id)
+    return await records.history_page(session, KIND, seizure_id, cursor, limit)

@@ -1,0 +1,169 @@
+"""Business rules of seizures: idempotent create, amendments, visibility."""
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.schemas import Principal
+from app.errors import Forbidden, NotFound
+from app.kit.clock import Clock
+from app.records import repository as record_repository
+from app.records import service as records
+from app.records.models import RecordItem, RecordParty
+from app.records.schemas import RolePartyIn
+from app.seizures import repository
+from app.seizures.models import KIND, Seizure
+from app.seizures.schemas import (
+    SeizureCreate,
+    SeizureItemOut,
+    SeizureOut,
+    SeizurePatch,
+)
+
+_COLUMNS = (
+    "occurred_on",
+    "place",
+    "origin_country",
+    "destination_country",
+    "transit_countries",
+    "bill_of_lading",
+    "air_waybill",
+    "invoice_number",
+    "modus_operandi",
+    "notes",
+)
+
+
+async def create(
+    session: AsyncSession, principal: Principal, body: SeizureCreate, clock: Clock
+) -> tuple[Seizure, bool]:
+    """Store a new seizure, or return the stored one for an identical replay."""
+    canonical = body.model_dump(mode="json")
+
+    async def find() -> Seizure | None:
+        return await repository.get_by_reference(session, principal.authority_id, body.reference)
+
+    existing = await find()
+    if existing is not None:
+        return records.check_replay(existing, canonical), False
+    seizure_id = str(uuid.uuid4())
+    items = records.build_items(KIND, seizure_id, body.items)
+    now = clock.now()
+    seizure = Seizure(
+        id=seizure_id,
+        authority_id=principal.authority_id,
+        reference=body.reference,
+        type=body.type,
+        reporting_country=principal.country,
+        country=body.country or principal.country,
+        containers=list(dict.fromkeys(body.containers)),
+        request=canonical,
+        created_at=now,
+        updated_at=now,
+        **{c: getattr(body, c) for c in _COLUMNS},
+    )
+    seizure, created = await records.insert_once(session, seizure, find)
+    if not created:
+        return seizure, False
+    session.add_all(items)
+    await _store_parties(session, seizure, body.parties, clock)
+    await records.add_event(session, KIND, seizure_id, "created", principal=principal, at=now)
+    return seizure, True
+
+
+async def _store_parties(
+    session: AsyncSession, seizure: Seizure, parties: Sequence[RolePartyIn], clock: Clock
+) -> None:
+    stored = await records.store_parties(
+        session, KIND, seizure.id, [(i, p.role, p) for i, p in enumerate(parties)], clock.now()
+    )
+    await records.set_countries(session, KIND, seizure.id, _countries(seizure, stored))
+
+
+def _countries(s: Seizure, parties: Sequence[RecordParty]) -> list[tuple[str, str]]:
+    pairs = [(s.reporting_country, "reporting"), (s.country, "occurred")]
+    pairs += [(c, "origin") for c in [s.origin_country] if c]
+    pairs += [(c, "destination") for c in [s.destination_country] if c]
+    pairs += [(c, "transit") for c in s.transit_countries]
+    pairs += [(p.country, "party") for p in parties if p.country]
+    return pairs
+
+
+async def get_visible(session: AsyncSession, principal: Principal, seizure_id: str) -> Seizure:
+    """Get a seizure the caller may see, or 404."""
+    seizure = await repository.get(session, seizure_id)
+    if seizure is None or not principal.can_see(
+        await record_repository.countries_of(session, KIND, seizure_id)
+    ):
+        raise NotFound(f"no seizure {seizure_id!r} visible to this authority")
+    return seizure
+
+
+async def amend(
+    session: AsyncSession, principal: Principal, seizure: Seizure, patch: SeizurePatch, clock: Clock
+) -> Seizure:
+    """Replace the fields given in the patch (reporting country only) and record the change."""
+    if principal.country != seizure.reporting_country:
+        raise Forbidden("only the reporting country amends a seizure")
+    given = patch.model_dump(exclude_unset=True)
+    if patch.items is not None:
+        items = records.build_items(KIND, seizure.id, patch.items)
+        await session.execute(
+            delete(RecordItem).where(RecordItem.kind == KIND, RecordItem.record_id == seizure.id)
+        )
+        session.add_all(items)
+    for column in _COLUMNS:
+        if column in given:
+            setattr(seizure, column, getattr(patch, column))
+    if patch.country is not None:
+        seizure.country = patch.country
+    if patch.containers is not None:
+        seizure.containers = list(dict.fromkeys(patch.containers))
+    if patch.parties is not None:
+        await session.execute(
+            delete(RecordParty).where(RecordParty.kind == KIND, RecordParty.record_id == seizure.id)
+        )
+        await _store_parties(session, seizure, patch.parties, clock)
+    else:
+        kept = (await records.load_children(session, KIND, [seizure.id]))[1][seizure.id]
+        await records.set_countries(session, KIND, seizure.id, _countries(seizure, kept))
+    seizure.updated_at = clock.now()
+    seizure.version += 1
+    await records.add_event(
+        session,
+        KIND,
+        seizure.id,
+        "amended",
+        principal=principal,
+        at=clock.now(),
+        data={"fields": sorted(given)},
+    )
+    return seizure
+
+
+async def render(session: AsyncSession, rows: Sequence[Seizure]) -> list[SeizureOut]:
+    """Build the API view of seizures, loading their children in bulk."""
+    items, parties, _ = await records.load_children(session, KIND, [s.id for s in rows])
+    return [
+        SeizureOut(
+            **{c: getattr(s, c) for c in _PLAIN},
+            items=[records.item_out(i, SeizureItemOut) for i in items[s.id]],
+            parties=[records.party_out(p) for p in parties[s.id]],
+        )
+        for s in rows
+    ]
+
+
+_PLAIN = (
+    "id",
+    "reference",
+    "type",
+    "reporting_country",
+    "country",
+    "containers",
+    "created_at",
+    "updated_at",
+    *_COLUMNS,
+)
