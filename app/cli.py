@@ -1,0 +1,197 @@
+"""The `precursor-alerts` command line: serve, migrate, authority, demo."""
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import migrate as migrations
+from app.auth import service as auth_service
+from app.auth.models import Authority
+from app.config import get_settings
+from app.db import create_engine, create_sessionmaker
+from app.kit.clock import utcnow
+
+cli = typer.Typer(help="Precursor Alerts: notifications, seizures, correlation and alerts.")
+authority_cli = typer.Typer(help="Manage authorities and their API keys.")
+cli.add_typer(authority_cli, name="authority")
+T = TypeVar("T")
+
+
+def _in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run `work` in one committed session on the configured database."""
+
+    async def run() -> T:
+        engine = create_engine(get_settings().database_url)
+        try:
+            async with create_sessionmaker(engine)() as session:
+                result = await work(session)
+                await session.commit()
+                return result
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+@cli.command()
+def migrate() -> None:
+    """Create or upgrade the database schema to the latest migration."""
+    migrations.upgrade(get_settings().database_url)
+    typer.echo(f"database at migration {migrations.head_revision()}")
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    demo: Annotated[bool, typer.Option("--demo", help="Load demo data and print keys.")] = False,
+    workers: Annotated[int, typer.Option(help="Server processes (PostgreSQL only).")] = 1,
+) -> None:
+    """Migrate the database, optionally load demo data, then serve HTTP."""
+    import uvicorn
+
+    settings = get_settings()
+    migrations.upgrade(settings.database_url)
+    if demo:
+        _print_demo_keys(asyncio.run(_load_demo()), f"http://{host}:{port}")
+    if workers > 1:
+        uvicorn.run(
+            "app.main:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            access_log=False,
+        )
+    else:
+        from app.main import create_app
+
+        uvicorn.run(create_app(settings), host=host, port=port, access_log=False)
+
+
+async def _load_demo() -> dict[str, str]:
+    """Load the demo data set once; on later runs issue fresh keys for its authorities."""
+    import httpx
+
+    from app import demo
+    from app.main import create_app
+
+    app = create_app(get_settings())
+    async with app.router.lifespan_context(app):
+        async with app.state.sessionmaker() as session:
+            keys = await demo.rotate_demo_keys(session, utcnow())
+            fresh = not keys
+            if fresh:
+                keys = await demo.create_demo_authorities(session, utcnow())
+            await session.commit()
+        if fresh:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://demo") as client:
+                counts = await demo.load_demo(client, keys)
+            typer.echo("demo data loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    return keys
+
+
+def _print_demo_keys(keys: dict[str, str], base_url: str) -> None:
+    typer.echo("API keys (one authority per country):")
+    for country, key in sorted(keys.items()):
+        typer.echo(f"  {country:6} {key}")
+    sample = keys.get("NG") or next(iter(keys.values()))
+    typer.echo(
+        f"try: curl -s -H 'Authorization: Bearer {sample}' {base_url}/v1/notifications?limit=2"
+    )
+
+
+@cli.command("demo")
+def demo_command() -> None:
+    """Migrate and load the demo data set into the configured database; print its keys."""
+    migrations.upgrade(get_settings().database_url)
+    _print_demo_keys(asyncio.run(_load_demo()), "http://127.0.0.1:8000")
+
+
+@authority_cli.command("create")
+def authority_create(
+    country: Annotated[str, typer.Option(help="ISO 3166-1 alpha-2 country code.")],
+    name: Annotated[str, typer.Option(help="Name of the authority.")],
+    roles: Annotated[
+        str, typer.Option(help="Comma-separated: reporter,viewer,investigator,admin.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON as the last line.")] = False,
+) -> None:
+    """Create an authority and print its first API key (shown once)."""
+
+    async def work(session: AsyncSession) -> tuple[str, str]:
+        authority, key = await auth_service.create_authority(
+            session, country=country, name=name, roles=roles.split(","), now=utcnow()
+        )
+        return authority.id, key
+
+    try:
+        authority_id, key = _in_session(work)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    if not as_json:
+        typer.echo(f"authority {authority_id} created; API key (shown once):")
+    typer.echo(json.dumps({"id": authority_id, "api_key": key}) if as_json else key)
+
+
+@authority_cli.command("list")
+def authority_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List authorities."""
+    rows = _in_session(auth_service.list_authorities)
+    data = [
+        {
+            "id": a.id,
+            "country": a.country,
+            "name": a.name,
+            "roles": a.roles.split(","),
+            "revoked": a.revoked_at is not None,
+        }
+        for a in rows
+    ]
+    if as_json:
+        typer.echo(json.dumps(data))
+        return
+    for a in data:
+        state = "revoked" if a["revoked"] else "active"
+        typer.echo(f"{a['id']}  {a['country']}  {state:7}  {','.join(a['roles'])}  {a['name']}")
+
+
+def _existing(
+    session_work: Callable[[AsyncSession, Authority], Awaitable[T]], authority_id: str
+) -> T:
+    async def work(session: AsyncSession) -> T:
+        authority = await auth_service.get_authority(session, authority_id)
+        if authority is None:
+            raise typer.BadParameter(f"no authority {authority_id}")
+        return await session_work(session, authority)
+
+    return _in_session(work)
+
+
+@authority_cli.command("revoke")
+def authority_revoke(authority_id: Annotated[str, typer.Argument(help="Authority id.")]) -> None:
+    """Revoke an authority and all its keys."""
+    _existing(lambda s, a: auth_service.revoke_authority(s, a, utcnow()), authority_id)
+    typer.echo(f"authority {authority_id} revoked")
+
+
+@authority_cli.command("rotate")
+def authority_rotate(
+    authority_id: Annotated[str, typer.Argument(help="Authority id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON as the last line.")] = False,
+) -> None:
+    """Revoke the authority's keys and print a new one."""
+    key = _existing(lambda s, a: auth_service.rotate_key(s, a, utcnow()), authority_id)
+    typer.echo(json.dumps({"id": authority_id, "api_key": key}) if as_json else key)
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    cli()

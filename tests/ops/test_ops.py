@@ -1,0 +1,34 @@
+"""Health, readiness, metrics and request ids."""
+
+from app import migrate
+from app.config import Settings
+from app.main import create_app
+from tests.conftest import bearer
+
+
+async def test_healthz_and_readyz(client):
+    assert (await client.get("/healthz")).json()["status"] == "ok"
+    r = await client.get("/readyz")
+    assert r.status_code == 200
+    assert r.json()["migration"] == migrate.head_revision()
+
+
+async def test_readyz_fails_on_unmigrated_database(tmp_path):
+    app = create_app(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/empty.db"))
+    import httpx
+
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            r = await c.get("/readyz")
+    assert r.status_code == 503
+
+
+async def test_metrics_and_request_id(client, make_key):
+    key = await make_key("DE")
+    r = await client.get("/v1/substances", headers=bearer(key) | {"x-request-id": "abc123"})
+    assert r.headers["x-request-id"] == "abc123"
+    assert len(r.headers.get("x-request-id", "")) > 0
+    m = await client.get("/metrics")
+    assert m.status_code == 200
+    assert 'http_requests_total{method="GET",route="/v1/substances",status="200"} 1.0' in m.text
