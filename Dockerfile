@@ -5,8 +5,7 @@
 FROM python:3.11-slim AS builder
 
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    PIP_NO_CACHE_DIR=1 \
-    PYTHONDONTWRITEBYTECODE=1
+    PIP_NO_CACHE_DIR=1
 
 RUN python -m venv /opt/venv
 ENV PATH="/opt/venv/bin:${PATH}"

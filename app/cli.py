@@ -80,7 +80,8 @@ async def _load_demo() -> dict[str, str]:
     from app import demo
     from app.main import create_app
 
-    app = create_app(get_settings())
+    # Quiet while loading: a thousand request lines would bury the keys printed afterwards.
+    app = create_app(get_settings().model_copy(update={"log_level": "WARNING"}))
     async with app.router.lifespan_context(app):
         async with app.state.sessionmaker() as session:
             keys = await demo.rotate_demo_keys(session, utcnow())
@@ -102,7 +103,7 @@ def _print_demo_keys(keys: dict[str, str], base_url: str) -> None:
         typer.echo(f"  {country:6} {key}")
     sample = keys.get("NG") or next(iter(keys.values()))
     typer.echo(
-        f"try: curl -s -H 'Authorization: Bearer {sample}' {base_url}/v1/notifications?limit=2"
+        f"try: curl -s -H 'Authorization: Bearer {sample}' '{base_url}/v1/notifications?limit=2'"
     )
 
 
@@ -160,7 +161,8 @@ def authority_list(
         return
     for a in data:
         state = "revoked" if a["revoked"] else "active"
-        typer.echo(f"{a['id']}  {a['country']}  {state:7}  {','.join(a['roles'])}  {a['name']}")
+        roles = ",".join(a["roles"])  # type: ignore[arg-type]
+        typer.echo(f"{a['id']}  {a['country']}  {state:7}  {roles}  {a['name']}")
 
 
 def _existing(

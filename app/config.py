@@ -18,7 +18,6 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=8 * 1024 * 1024, description="Largest accepted request body."
     )
-    batch_max_items: int = Field(default=1000, description="Largest accepted batch.")
     page_max: int = Field(default=500, description="Largest page of a list.")
     log_level: str = Field(default="INFO")
     log_json: bool = Field(default=True, description="Structured JSON logs; plain text when false.")

@@ -173,7 +173,14 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         413: "Request body too large",
         422: "Invalid field values",
     }
+    # `model` puts Problem in the components (FastAPI also lists it under application/json); the
+    # answers are problem+json, so that entry carries the schema that clients and checks validate.
+    schema = {"$ref": "#/components/schemas/Problem"}
     return {
-        s: {"model": Problem, "description": titles[s], "content": {PROBLEM_MEDIA_TYPE: {}}}
+        s: {
+            "model": Problem,
+            "description": titles[s],
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": schema}},
+        }
         for s in statuses
     }

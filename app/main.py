@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from app import migrate
 from app.config import Settings, get_settings
+from app.correlation.router import router as correlation_router
 from app.db import create_engine, create_sessionmaker
 from app.errors import InternalError, install_error_handlers, problem_response
 from app.kit.clock import Clock
@@ -17,6 +18,7 @@ from app.observability import Metrics, RequestContextMiddleware, configure_loggi
 from app.ops import router as ops_router
 from app.reference.router import router as reference_router
 from app.seizures.router import router as seizures_router
+from app.trace.router import router as trace_router
 
 DESCRIPTION = """
 Pre-export notifications, seizures and incidents for the national authorities that control
@@ -59,7 +61,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         metrics=app.state.metrics,
         max_body_bytes=settings.max_body_bytes,
     )
-    for router in (ops_router, reference_router, notifications_router, seizures_router):
+    for router in (
+        ops_router,
+        reference_router,
+        notifications_router,
+        seizures_router,
+        trace_router,
+        correlation_router,
+    ):
         app.include_router(router)
     return app
 

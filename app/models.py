@@ -1,6 +1,7 @@
 """Import every model so the metadata is complete (Alembic, drift checks)."""
 
 from app.auth.models import ApiKey, Authority
+from app.correlation.models import CorrelationKey, IgnoredValue, Link
 from app.db import Base
 from app.notifications.models import Notification
 from app.parties.models import Party
@@ -13,6 +14,9 @@ __all__ = [
     "ApiKey",
     "Authority",
     "Base",
+    "CorrelationKey",
+    "IgnoredValue",
+    "Link",
     "Notification",
     "Party",
     "RecordCountry",

@@ -22,7 +22,8 @@ def get_settings(request: Request) -> Settings:
 
 ClockDep = Annotated[Clock, Depends(get_clock)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-RecordId = Annotated[str, Path(max_length=64, description="Opaque record id.")]
+ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+RecordId = Annotated[str, Path(pattern=ID_PATTERN, description="Opaque record id.")]
 Cursor = Annotated[
     str | None, Query(max_length=512, description="`next_cursor` of the previous page.")
 ]

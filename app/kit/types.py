@@ -57,12 +57,23 @@ DocumentNumber = Annotated[
 Lei = Annotated[str, Field(min_length=20, max_length=24), AfterValidator(ids.normalize_lei)]
 Vat = Annotated[str, Field(min_length=4, max_length=24), AfterValidator(ids.normalize_vat)]
 Eori = Annotated[str, Field(min_length=3, max_length=24), AfterValidator(ids.normalize_eori)]
+# PostgreSQL cannot store NUL in text: refuse it up front instead of failing at INSERT.
+NO_NUL = r"^[^\x00]*$"
 Reference = Annotated[
     str,
-    Field(min_length=1, max_length=100, pattern=r"^\S(.*\S)?$", examples=["DE-2026-000123"]),
+    Field(
+        min_length=1,
+        max_length=100,
+        pattern=r"^[^\s\x00]([^\x00]*[^\s\x00])?$",
+        examples=["DE-2026-000123"],
+    ),
 ]
-ShortText = Annotated[str, Field(min_length=1, max_length=200)]
-LongText = Annotated[str, Field(max_length=4000)]
+ShortText = Annotated[str, Field(min_length=1, max_length=200, pattern=NO_NUL)]
+Label = Annotated[str, Field(max_length=200, pattern=NO_NUL)]
+SaltName = Annotated[str, Field(max_length=40, pattern=NO_NUL, examples=["hydrochloride"])]
+Address = Annotated[str, Field(max_length=500, pattern=NO_NUL)]
+Reason = Annotated[str, Field(max_length=2000, pattern=NO_NUL)]
+LongText = Annotated[str, Field(max_length=4000, pattern=NO_NUL)]
 
 Quantity = Annotated[
     Decimal,

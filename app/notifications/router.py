@@ -7,8 +7,8 @@ from pydantic import TypeAdapter
 
 from app.auth.dependencies import Reporter, Viewer
 from app.db import SessionDep
-from app.errors import PayloadTooLarge, problem_responses
-from app.kit.dependencies import ClockDep, Cursor, Limit, RecordId, SettingsDep
+from app.errors import problem_responses
+from app.kit.dependencies import ID_PATTERN, ClockDep, Cursor, Limit, RecordId
 from app.kit.types import CountryCode
 from app.notifications import repository, service
 from app.notifications.models import KIND
@@ -53,11 +53,9 @@ async def create_notification(
 
 @router.post("/batch", summary="Post up to 1000 notifications", responses=_WRITE)
 async def create_batch(
-    body: BatchIn, principal: Reporter, session: SessionDep, clock: ClockDep, settings: SettingsDep
+    body: BatchIn, principal: Reporter, session: SessionDep, clock: ClockDep
 ) -> BatchOut:
     """Store each item on its own; one result per item, in order."""
-    if len(body.items) > settings.batch_max_items:
-        raise PayloadTooLarge(f"a batch holds at most {settings.batch_max_items} items")
 
     async def create(item: NotificationCreate) -> tuple[str, bool]:
         notification, created = await service.create(session, principal, item, clock)
@@ -75,7 +73,7 @@ async def list_notifications(
     limit: Limit = 100,
     status_: Annotated[Status | None, Query(alias="status")] = None,
     country: Annotated[CountryCode | None, Query(description="Any country on the route.")] = None,
-    party: Annotated[str | None, Query(max_length=64, description="Party entity id.")] = None,
+    party: Annotated[str | None, Query(pattern=ID_PATTERN, description="Party entity id.")] = None,
 ) -> Page[NotificationOut]:
     """List visible notifications in the order they were stored."""
     rows = await repository.page(

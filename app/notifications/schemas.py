@@ -11,6 +11,7 @@ from app.kit.types import (
     CountryCode,
     DocumentNumber,
     Locode,
+    Reason,
     RecordDate,
     Reference,
 )
@@ -54,7 +55,7 @@ class NotificationCreate(Strict):
     air_waybill: AirWaybill | None = None
     invoice_number: DocumentNumber | None = None
     import_permit: DocumentNumber | None = None
-    end_use: str | None = Field(default=None, max_length=2000)
+    end_use: Reason | None = None
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> "NotificationCreate":
@@ -73,7 +74,7 @@ class ReplyIn(Strict):
     """The importing country's answer."""
 
     decision: Decision
-    reason: str | None = Field(default=None, max_length=2000)
+    reason: Reason | None = None
     replied_on: RecordDate | None = Field(default=None, description="Defaults to today.")
 
 
@@ -87,7 +88,7 @@ class ArrivalIn(Strict):
 class ReasonIn(Strict):
     """An optional reason for a withdrawal or suspension."""
 
-    reason: str | None = Field(default=None, max_length=2000)
+    reason: Reason | None = None
 
 
 class Reply(BaseModel):
@@ -144,7 +145,7 @@ class NotificationOut(BaseModel):
 class BatchIn(BaseModel):
     """Up to 1000 notifications, each validated and stored on its own."""
 
-    items: list[dict[str, Any]] = Field(
+    items: list[Any] = Field(
         max_length=1000,
         json_schema_extra={"items": {"$ref": "#/components/schemas/NotificationCreate"}},
     )

@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.schemas import Principal
+from app.correlation import service as correlation
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.kit.clock import Clock
 from app.notifications import repository
@@ -94,6 +95,7 @@ async def create(
     await records.store_parties(session, KIND, notification_id, parties, now)
     await records.set_countries(session, KIND, notification_id, _route(notification))
     await records.add_event(session, KIND, notification_id, "created", principal=principal, at=now)
+    await correlation.correlate_notification(session, notification_id, now)
     return notification, True
 
 
@@ -133,8 +135,10 @@ async def reply(
         raise Conflict(f"already answered '{n.decision}' on {n.replied_on}")
     if n.withdrawn_at is not None:
         raise Conflict("the notification was withdrawn")
-    n.decision, n.decision_reason = body.decision, body.reason
-    n.replied_on = body.replied_on or clock.today()
+    replied_on = body.replied_on or clock.today()
+    if replied_on < n.notified_on:
+        raise InvalidInput([("replied_on", f"is before the notification date {n.notified_on}")])
+    n.decision, n.decision_reason, n.replied_on = body.decision, body.reason, replied_on
     _touch(n, clock)
     await records.add_event(
         session,
@@ -156,6 +160,9 @@ async def arrival(
     if principal.country != n.importing_country:
         raise Forbidden("only the importing country confirms an arrival")
     items = records.build_items(ARRIVAL_KIND, n.id, body.items)
+    received_on = body.received_on or clock.today()
+    if received_on < n.notified_on:
+        raise InvalidInput([("received_on", f"is before the notification date {n.notified_on}")])
     if n.received_on is not None:
         stored = (await records.load_children(session, KIND, [n.id]))[0][f"{n.id}:arrival"]
         same_items = [(i.substance_code, i.net_mg) for i in stored] == [
@@ -165,7 +172,7 @@ async def arrival(
             return n
         raise Conflict(f"arrival already confirmed on {n.received_on}")
     session.add_all(items)
-    n.received_on = body.received_on or clock.today()
+    n.received_on = received_on
     _touch(n, clock)
     await records.add_event(
         session,

@@ -75,3 +75,19 @@ async def page(
         stmt = stmt.where(or_(cls.created_at > at, and_(cls.created_at == at, cls.id > last_id)))
     stmt = stmt.order_by(cls.created_at, cls.id).limit(limit)
     return list((await session.scalars(stmt)).all())
+
+
+async def countries_of_many(
+    session: AsyncSession, kind: str, record_ids: Sequence[str]
+) -> dict[str, set[str]]:
+    """Return the countries each of many records concerns."""
+    out: dict[str, set[str]] = {r: set() for r in record_ids}
+    if record_ids:
+        rows = await session.execute(
+            select(RecordCountry.record_id, RecordCountry.country).where(
+                RecordCountry.kind == kind, RecordCountry.record_id.in_(record_ids)
+            )
+        )
+        for record_id, country in rows.all():
+            out[record_id].add(country)
+    return out

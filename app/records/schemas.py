@@ -7,11 +7,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from app.errors import FieldError
 from app.kit.types import (
+    Address,
     CountryCode,
     Eori,
     Lei,
     Percent,
     Quantity,
+    SaltName,
     ShortText,
     Vat,
 )
@@ -41,7 +43,7 @@ class PartyIn(Strict):
     """A party as the reporting authority names it."""
 
     name: ShortText = Field(description="Company or person name as written on the documents.")
-    address: str | None = Field(default=None, max_length=500)
+    address: Address | None = None
     country: CountryCode | None = Field(default=None, description="ISO 3166-1 alpha-2.")
     identifiers: Identifiers | None = None
 
@@ -73,7 +75,7 @@ class ItemIn(Strict):
     form: Form | None = Field(
         default=None, description="base (default), salt, preparation, mixture."
     )
-    salt: str | None = Field(default=None, max_length=40, examples=["hydrochloride"])
+    salt: SaltName | None = None
     quantity: Quantity = Field(description="Amount in `unit`.")
     unit: Unit
     concentration_percent: Percent | None = Field(default=None, description="Default 100.")

@@ -1,5 +1,6 @@
 """Store and load what every record has: items, parties, countries and history."""
 
+import re
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.schemas import Principal
 from app.errors import AppError, Conflict, FieldError, InvalidInput, validation_errors
 from app.identifiers import base_mg, mg_to_kg, net_mg
+from app.kit.dependencies import ID_PATTERN
 from app.kit.pagination import decode_cursor, encode_cursor
 from app.parties import service as party_service
 from app.records.models import RecordCountry, RecordEvent, RecordItem, RecordParty
@@ -69,6 +71,13 @@ def build_items(
             errors.append((f"{where}.salt", str(exc)))
             continue
         concentration = item.concentration_percent or Decimal(100)
+        if (
+            item.unit in ("l", "ml")
+            and substance.density_g_per_ml is None
+            and not item.dosage_units
+        ):
+            errors.append((f"{where}.unit", f"{substance.code} is not a liquid: give a mass unit"))
+            continue
         try:
             if item.dosage_units is not None and item.mg_per_unit is not None:
                 net = net_mg(Decimal(item.dosage_units), "units", mg_per_unit=item.mg_per_unit)
@@ -76,7 +85,7 @@ def build_items(
             else:
                 net = net_mg(item.quantity, item.unit, density_g_per_ml=substance.density_g_per_ml)
         except ValueError as exc:
-            errors.append((f"{where}.unit", str(exc)))
+            errors.append((f"{where}.quantity", str(exc)))
             continue
         rows.append(
             RecordItem(
@@ -297,7 +306,7 @@ async def insert_once(
 
 async def run_batch(
     session: AsyncSession,
-    raw_items: Sequence[dict[str, Any]],
+    raw_items: Sequence[Any],
     adapter: TypeAdapter[Any],
     create: Callable[[Any], Awaitable[tuple[str, bool]]],
 ) -> list[BatchResult]:
@@ -330,9 +339,12 @@ async def run_batch(
 def parse_time(value: object) -> datetime:
     """Read a timestamp back out of a cursor."""
     try:
-        return datetime.fromisoformat(str(value))
+        parsed = datetime.fromisoformat(str(value))
     except ValueError:
-        raise InvalidInput([("cursor", "not a cursor returned by this list")]) from None
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise InvalidInput([("cursor", "not a cursor returned by this list")])
+    return parsed
 
 
 async def history_page(
@@ -355,7 +367,9 @@ def after_cursor(cursor: str | None) -> tuple[datetime, str] | None:
     if cursor is None:
         return None
     at, last_id = decode_cursor(cursor, 2)
-    return parse_time(at), str(last_id)
+    if not isinstance(last_id, str) or not re.fullmatch(ID_PATTERN, last_id):
+        raise InvalidInput([("cursor", "not a cursor returned by this list")])
+    return parse_time(at), last_id
 
 
 def next_cursor(rows: Sequence[Any], limit: int) -> str | None:

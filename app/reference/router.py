@@ -44,7 +44,9 @@ async def list_substances(_principal: PrincipalDep) -> Page[SubstanceOut]:
     return Page(items=[_substance_out(s) for s in catalogue().all()], next_cursor=None)
 
 
-@router.get("/substances/{ref}", summary="Get a substance", responses=problem_responses(401, 404))
+@router.get(
+    "/substances/{ref}", summary="Get a substance", responses=problem_responses(401, 404, 422)
+)
 async def get_substance(
     ref: Annotated[str, Path(max_length=200, description="Code, CAS RN, name or synonym.")],
     _principal: PrincipalDep,
@@ -85,9 +87,13 @@ async def put_alr(
     if not (principal.is_admin or (principal.has("reporter") and principal.country == country)):
         raise Forbidden("only an admin or that country's reporter sets its ALR")
     try:
-        found = catalogue().resolve(substance).substance
+        resolved = catalogue().resolve(substance)
     except ValueError as exc:
         raise InvalidInput([("substance", str(exc))]) from None
+    found = resolved.substance
+    if resolved.salt:
+        message = f"an ALR is in kilograms of base: name {found.code}, not a salt"
+        raise InvalidInput([("substance", message)])
     if not found.alr_tracked:
         raise InvalidInput([("substance", f"{found.code} has no annual legitimate requirement")])
     row = await service.set_requirement(

@@ -3,14 +3,16 @@
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from app.kit.types import (
     AirWaybill,
     ContainerNumber,
     CountryCode,
     DocumentNumber,
+    Label,
     Locode,
+    LongText,
     RecordDate,
     Reference,
 )
@@ -32,7 +34,7 @@ ModusOperandi = Literal[
 class SeizureItemIn(ItemIn):
     """A seized substance line, with what the goods were declared to be."""
 
-    declared_as: str | None = Field(default=None, max_length=200)
+    declared_as: Label | None = None
 
 
 class SeizureItemOut(ItemOut):
@@ -59,7 +61,7 @@ class SeizureFields(Strict):
     air_waybill: AirWaybill | None = None
     invoice_number: DocumentNumber | None = None
     modus_operandi: list[ModusOperandi] = Field(default_factory=list, max_length=6)
-    notes: str | None = Field(default=None, max_length=4000)
+    notes: LongText | None = None
 
 
 class SeizureCreate(SeizureFields):
@@ -85,7 +87,26 @@ class SeizurePatch(Strict):
     air_waybill: AirWaybill | None = None
     invoice_number: DocumentNumber | None = None
     modus_operandi: list[ModusOperandi] | None = Field(default=None, max_length=6)
-    notes: str | None = Field(default=None, max_length=4000)
+    notes: LongText | None = None
+
+    @field_validator(
+        "occurred_on",
+        "country",
+        "items",
+        "transit_countries",
+        "parties",
+        "containers",
+        "modus_operandi",
+        mode="before",
+    )
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        # These are never empty on a stored seizure: null would break it, so refuse it here.
+        if value is None:
+            raise ValueError(
+                "cannot be null: leave the field out to keep it (or send [] to empty a list)"
+            )
+        return value
 
 
 class SeizureOut(BaseModel):
@@ -119,7 +140,8 @@ class SeizureOut(BaseModel):
 class SeizureBatchIn(BaseModel):
     """Up to 1000 seizures, each validated and stored on its own."""
 
-    items: list[dict[str, Any]] = Field(
+    # Any, not dict: an item that is not even an object is one bad item, not a bad batch.
+    items: list[Any] = Field(
         max_length=1000,
         json_schema_extra={"items": {"$ref": "#/components/schemas/SeizureCreate"}},
     )

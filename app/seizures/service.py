@@ -7,6 +7,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.schemas import Principal
+from app.correlation import service as correlation
 from app.errors import Forbidden, NotFound
 from app.kit.clock import Clock
 from app.records import repository as record_repository
@@ -70,6 +71,7 @@ async def create(
     session.add_all(items)
     await _store_parties(session, seizure, body.parties, clock)
     await records.add_event(session, KIND, seizure_id, "created", principal=principal, at=now)
+    await correlation.correlate_seizure(session, seizure_id, now)
     return seizure, True
 
 
@@ -108,6 +110,8 @@ async def amend(
     if principal.country != seizure.reporting_country:
         raise Forbidden("only the reporting country amends a seizure")
     given = patch.model_dump(exclude_unset=True)
+    if not given:
+        return seizure
     if patch.items is not None:
         items = records.build_items(KIND, seizure.id, patch.items)
         await session.execute(
@@ -140,6 +144,7 @@ async def amend(
         at=clock.now(),
         data={"fields": sorted(given)},
     )
+    await correlation.correlate_seizure(session, seizure.id, clock.now())
     return seizure
 
 

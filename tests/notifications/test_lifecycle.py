@@ -132,3 +132,22 @@ async def test_withdraw_and_suspend_permissions_and_history(client, keys):
     )
     assert [e["event"] for e in rest.json()["items"]] == ["withdrawn"]
     assert rest.json()["next_cursor"] is None
+
+
+async def test_reply_and_arrival_cannot_predate_the_notification(client, keys):
+    nid = await _post(client, keys)
+    early = {"decision": "objection", "replied_on": "2026-10-01"}
+    r = await client.post(f"/v1/notifications/{nid}/reply", json=early, headers=bearer(keys["NG"]))
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "replied_on"
+    arrival = {
+        "received_on": "2026-11-01",
+        "items": [{"substance": "ephedrine", "quantity": 1, "unit": "kg"}],
+    }
+    r = await client.post(
+        f"/v1/notifications/{nid}/arrival", json=arrival, headers=bearer(keys["NG"])
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "received_on"
+    history = (
+        await client.get(f"/v1/notifications/{nid}/history", headers=bearer(keys["NG"]))
+    ).json()
+    assert [e["event"] for e in history["items"]] == ["created"]

@@ -99,3 +99,10 @@ async def test_batch_limit(client, make_key):
     )
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "items"
+
+
+async def test_batch_item_that_is_not_an_object_fails_alone(client, make_key):
+    de = await make_key("DE")
+    items = [notification(reference="C-1"), 5, None]
+    r = await client.post("/v1/notifications/batch", json={"items": items}, headers=bearer(de))
+    assert [x["status"] for x in r.json()["results"]] == [201, 422, 422]

@@ -36,9 +36,7 @@ async def create(client: httpx.AsyncClient, key: str, body: dict[str, Any]) -> d
     return r.json()  # type: ignore[no-any-return]
 
 
-async def list_all(
-    client: httpx.AsyncClient, key: str, **params: Any
-) -> list[dict[str, Any]]:
+async def list_all(client: httpx.AsyncClient, key: str, **params: Any) -> list[dict[str, Any]]:
     """List every visible seizure matching the filters, following cursors."""
     items: list[dict[str, Any]] = []
     cursor = None

@@ -1,5 +1,7 @@
 """Creating seizures: the five types, normalised values, defaults, idempotency, auth."""
 
+import asyncio
+
 import pytest
 
 from tests.conftest import bearer
@@ -190,3 +192,12 @@ async def test_reporter_without_viewer_role_cannot_list(client, make_key):
     reporter = await make_key("NL", roles="reporter")
     assert (await post(client, reporter, seizure())).status_code == 201
     assert_problem(await client.get("/v1/seizures", headers=bearer(reporter)), 403)
+
+
+async def test_concurrent_identical_posts_store_one_record(client, make_key, app):
+    key = await make_key("NL")
+    answers = await asyncio.gather(*(post(client, key, seizure()) for _ in range(4)))
+    assert sorted(r.status_code for r in answers) == [200, 200, 200, 201], [r.text for r in answers]
+    assert len({r.json()["id"] for r in answers}) == 1
+    assert (await stored_rows(app))["seizures"] == 1
+    assert (await stored_rows(app))["events"] == 1

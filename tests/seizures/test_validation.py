@@ -46,7 +46,10 @@ CASES = {
     "unknown unit": (_with_item(unit="lb"), "items.0.unit"),
     "zero quantity": (_with_item(quantity=0), "items.0.quantity"),
     "negative quantity": (_with_item(quantity=-5), "items.0.quantity"),
-    "concentration over 100": (_with_item(concentration_percent=120), "items.0.concentration_percent"),
+    "concentration over 100": (
+        _with_item(concentration_percent=120),
+        "items.0.concentration_percent",
+    ),
     "unknown modus operandi": (seizure(modus_operandi=["bribery"]), "modus_operandi.0"),
     "no items": (seizure(items=[]), "items"),
     "missing items": (_without("items"), "items"),
@@ -108,4 +111,25 @@ async def test_malformed_json_is_400_problem(client, make_key, app):
         headers={**bearer(key), "Content-Type": "application/json"},
     )
     assert_problem(r, 400)
+    assert await stored_rows(app) == NOTHING
+
+
+def _nul_party(**party: Any) -> dict[str, Any]:
+    return seizure(parties=[{"role": "consignee", "name": "Lagos Pharma Ltd", **party}])
+
+
+NUL_CASES = {
+    "reference": (seizure(reference="NL\x00X"), "reference"),
+    "notes": (seizure(notes="a\x00b"), "notes"),
+    "declared_as": (_with_item(declared_as="benzoate\x00"), "items.0.declared_as"),
+    "party name": (_nul_party(name="Lagos\x00Pharma"), "parties.0.name"),
+    "party address": (_nul_party(address="Apapa\x00"), "parties.0.address"),
+}
+
+
+@pytest.mark.parametrize(("body", "field"), list(NUL_CASES.values()), ids=list(NUL_CASES))
+async def test_nul_in_text_is_422(client, make_key, app, body, field):
+    key = await make_key("NL")
+    r = await post(client, key, body)
+    assert field in error_fields(r), r.json()
     assert await stored_rows(app) == NOTHING

@@ -1,5 +1,7 @@
 """Who sees a seizure: every country it names, the reporting country, and admin."""
 
+import pytest
+
 from tests.conftest import bearer
 from tests.seizures.helpers import assert_problem, create, list_all, minimal
 
@@ -50,9 +52,12 @@ async def test_another_country_gets_404_and_an_empty_list(client, make_key):
     assert await list_all(client, outsider, country="DE") == []
     # An unknown id is the same 404 as an invisible one.
     missing = await client.get("/v1/seizures/no-such-id", headers=bearer(outsider))
-    assert assert_problem(missing, 404)["title"] == assert_problem(
-        await client.get(f"/v1/seizures/{s['id']}", headers=bearer(outsider)), 404
-    )["title"]
+    assert (
+        assert_problem(missing, 404)["title"]
+        == assert_problem(
+            await client.get(f"/v1/seizures/{s['id']}", headers=bearer(outsider)), 404
+        )["title"]
+    )
 
 
 async def test_admin_sees_everything(client, make_key):
@@ -75,3 +80,23 @@ async def test_a_country_sees_what_it_reported_elsewhere(client, make_key):
     assert [i["id"] for i in await list_all(client, nl)] == [s["id"]]
     assert [i["id"] for i in await list_all(client, await make_key("BE"))] == [s["id"]]
     assert await list_all(client, await make_key("FR")) == []
+
+
+@pytest.mark.parametrize("seizure_id", ["nul%00id", "%00", "x" * 64])
+async def test_odd_ids_are_a_client_error(client, make_key, seizure_id):
+    key = await make_key("NL")
+    for path in (f"/v1/seizures/{seizure_id}", f"/v1/seizures/{seizure_id}/history"):
+        r = await client.get(path, headers=bearer(key))
+        assert r.status_code in (404, 422), r.text
+        assert r.headers["content-type"].startswith("application/problem+json")
+    r = await client.patch(f"/v1/seizures/{seizure_id}", json={"notes": "x"}, headers=bearer(key))
+    assert r.status_code in (404, 422), r.text
+
+
+@pytest.mark.parametrize("party", ["\x00", "a\x00b"])
+async def test_odd_party_filter_is_a_client_error_or_empty(client, make_key, party):
+    key = await make_key("NL")
+    r = await client.get("/v1/seizures", params={"party": party}, headers=bearer(key))
+    assert r.status_code in (200, 422), r.text
+    if r.status_code == 200:
+        assert r.json()["items"] == []

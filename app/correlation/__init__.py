@@ -1,0 +1,1 @@
+"""Correlation keys, candidate search by key, scored links between seizures and notifications."""

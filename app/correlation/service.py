@@ -1,0 +1,245 @@
+"""Correlate a record with the others: store its keys, find candidates by key, score, link."""
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.correlation import repository
+from app.correlation.models import Link
+from app.matching import keys as keyspace
+from app.matching.keys import PARTY, Key
+from app.matching.records import ItemView, NotificationView, PartyView, SeizureView
+from app.matching.scoring import STORE_THRESHOLD, Score, score_pair
+from app.notifications.models import KIND as NOTIFICATION
+from app.notifications.models import Notification
+from app.parties.models import Party
+from app.records import service as records
+from app.records.models import RecordCountry, RecordItem, RecordParty
+from app.reference.substances import catalogue
+from app.seizures.models import KIND as SEIZURE
+from app.seizures.models import Seizure
+
+KEY_CAP = 100
+BUCKET_CAP = 25
+LINKED_ROLE = "linked"
+
+
+def _items(rows: Sequence[RecordItem]) -> tuple[ItemView, ...]:
+    cat = catalogue()
+    return tuple(
+        ItemView(
+            r.substance_code,
+            getattr(cat.get(r.substance_code), "family", r.substance_code),
+            r.base_mg,
+        )
+        for r in rows
+    )
+
+
+async def _parties(
+    session: AsyncSession, rows: Sequence[RecordParty], ignored: set[Key]
+) -> tuple[PartyView, ...]:
+    """Views of the parties whose names are not on the ignored list."""
+    names = (
+        dict(
+            (
+                await session.execute(
+                    select(Party.id, Party.normalized_name).where(
+                        Party.id.in_({r.party_id for r in rows})
+                    )
+                )
+            ).all()
+        )
+        if rows
+        else {}
+    )
+    return tuple(
+        PartyView(r.role, r.party_id, r.country)
+        for r in rows
+        if ("party_name", names.get(r.party_id, "")) not in ignored
+    )
+
+
+async def notification_views(
+    session: AsyncSession, ids: Iterable[str], ignored: set[Key]
+) -> dict[str, NotificationView]:
+    """Load notifications as correlation views."""
+    wanted = list(ids)
+    rows = (await session.scalars(select(Notification).where(Notification.id.in_(wanted)))).all()
+    items, parties, _ = await records.load_children(session, NOTIFICATION, wanted)
+    return {
+        n.id: NotificationView(
+            id=n.id,
+            reference=n.reference,
+            exporting_country=n.exporting_country,
+            importing_country=n.importing_country,
+            transit_countries=tuple(n.transit_countries),
+            notified_on=n.notified_on,
+            dispatch_date=n.dispatch_date,
+            items=_items(items[n.id]),
+            parties=await _parties(session, parties[n.id], ignored),
+            containers=frozenset(n.containers) - _values(ignored, "container"),
+            air_waybill=_kept(ignored, "air_waybill", n.air_waybill),
+            bill_of_lading=_kept(ignored, "bill_of_lading", n.bill_of_lading),
+            invoice_number=_kept(ignored, "invoice", n.invoice_number),
+            status=n.status,
+        )
+        for n in rows
+    }
+
+
+async def seizure_views(
+    session: AsyncSession, ids: Iterable[str], ignored: set[Key]
+) -> dict[str, SeizureView]:
+    """Load seizures as correlation views."""
+    wanted = list(ids)
+    rows = (await session.scalars(select(Seizure).where(Seizure.id.in_(wanted)))).all()
+    items, parties, _ = await records.load_children(session, SEIZURE, wanted)
+    return {
+        s.id: SeizureView(
+            id=s.id,
+            reference=s.reference,
+            country=s.country,
+            occurred_on=s.occurred_on,
+            items=_items(items[s.id]),
+            parties=await _parties(session, parties[s.id], ignored),
+            origin_country=s.origin_country,
+            destination_country=s.destination_country,
+            transit_countries=tuple(s.transit_countries),
+            containers=frozenset(s.containers) - _values(ignored, "container"),
+            air_waybill=_kept(ignored, "air_waybill", s.air_waybill),
+            bill_of_lading=_kept(ignored, "bill_of_lading", s.bill_of_lading),
+            invoice_number=_kept(ignored, "invoice", s.invoice_number),
+            declared_as=tuple(i.declared_as for i in items[s.id] if i.declared_as),
+        )
+        for s in rows
+    }
+
+
+def _values(ignored: set[Key], key_type: str) -> frozenset[str]:
+    return frozenset(v for t, v in ignored if t == key_type)
+
+
+def _kept(ignored: set[Key], key_type: str, value: str | None) -> str | None:
+    return None if value is None or (key_type, value) in ignored else value
+
+
+async def _store_links(
+    session: AsyncSession, pairs: Iterable[tuple[str, str, Score]], now: datetime
+) -> None:
+    for seizure_id, notification_id, scored in pairs:
+        link = await session.get(Link, (seizure_id, notification_id))
+        evidence = [
+            {"feature": e.feature, "detail": e.detail, "weight": e.weight} for e in scored.evidence
+        ]
+        if link is None:
+            session.add(
+                Link(
+                    seizure_id=seizure_id,
+                    notification_id=notification_id,
+                    score=scored.score,
+                    linked=scored.linked,
+                    evidence=evidence,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        elif (link.score, link.linked, link.evidence) != (scored.score, scored.linked, evidence):
+            link.score, link.linked, link.evidence, link.updated_at = (
+                scored.score,
+                scored.linked,
+                evidence,
+                now,
+            )
+    await session.flush()
+
+
+async def refresh_linked_countries(session: AsyncSession, seizure_id: str) -> None:
+    """Let the countries of linked notifications see the seizure."""
+    linked = select(Link.notification_id).where(Link.seizure_id == seizure_id, Link.linked)
+    countries = set(
+        (
+            await session.scalars(
+                select(RecordCountry.country).where(
+                    RecordCountry.kind == NOTIFICATION, RecordCountry.record_id.in_(linked)
+                )
+            )
+        ).all()
+    )
+    await session.execute(
+        delete(RecordCountry).where(
+            RecordCountry.kind == SEIZURE,
+            RecordCountry.record_id == seizure_id,
+            RecordCountry.role == LINKED_ROLE,
+        )
+    )
+    session.add_all(
+        RecordCountry(kind=SEIZURE, record_id=seizure_id, country=c, role=LINKED_ROLE)
+        for c in sorted(countries)
+    )
+    await session.flush()
+
+
+async def correlate_seizure(session: AsyncSession, seizure_id: str, now: datetime) -> list[Link]:
+    """Store a seizure's keys and (re)score it against the notifications that share one."""
+    ignored = await repository.ignored(session)
+    seizure = (await seizure_views(session, [seizure_id], ignored))[seizure_id]
+    await repository.replace_keys(session, SEIZURE, seizure_id, keyspace.seizure_keys(seizure))
+    found = await repository.candidates(
+        session, NOTIFICATION, keyspace.seizure_lookups(seizure), cap=KEY_CAP, bucket_cap=BUCKET_CAP
+    )
+    views = await notification_views(session, found, ignored)
+    scored = [(seizure_id, n.id, score_pair(seizure, n)) for n in views.values()]
+    kept = [p for p in scored if p[2].score >= STORE_THRESHOLD]
+    await session.execute(
+        delete(Link).where(
+            Link.seizure_id == seizure_id, Link.notification_id.notin_([p[1] for p in kept])
+        )
+    )
+    await _store_links(session, kept, now)
+    await refresh_linked_countries(session, seizure_id)
+    return list(await repository.links_of_seizure(session, seizure_id))
+
+
+async def correlate_notification(
+    session: AsyncSession, notification_id: str, now: datetime
+) -> list[Link]:
+    """Store a notification's keys and score it against the seizures that share one."""
+    ignored = await repository.ignored(session)
+    notification = (await notification_views(session, [notification_id], ignored))[notification_id]
+    await repository.replace_keys(
+        session, NOTIFICATION, notification_id, keyspace.notification_keys(notification)
+    )
+    found = await repository.candidates(
+        session,
+        SEIZURE,
+        keyspace.notification_lookups(notification),
+        cap=KEY_CAP,
+        bucket_cap=BUCKET_CAP,
+    )
+    views = await seizure_views(session, found, ignored)
+    scored = [(s.id, notification_id, score_pair(s, notification)) for s in views.values()]
+    kept = [p for p in scored if p[2].score >= STORE_THRESHOLD]
+    await session.execute(
+        delete(Link).where(
+            Link.notification_id == notification_id, Link.seizure_id.notin_([p[0] for p in kept])
+        )
+    )
+    await _store_links(session, kept, now)
+    for seizure_id, _, _ in scored:
+        await refresh_linked_countries(session, seizure_id)
+    return list(await repository.links_of_notification(session, notification_id))
+
+
+async def related_seizures(session: AsyncSession, seizure: SeizureView) -> dict[str, set[str]]:
+    """Find other seizures sharing an identifier or a party with this one."""
+    lookups = {
+        k for k in keyspace.seizure_keys(seizure) if k[0] in (*keyspace.IDENTIFIER_TYPES, PARTY)
+    }
+    found = await repository.candidates(
+        session, SEIZURE, lookups, cap=KEY_CAP, bucket_cap=BUCKET_CAP
+    )
+    found.pop(seizure.id, None)
+    return found

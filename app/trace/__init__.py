@@ -1,0 +1,1 @@
+"""The investigator's trace: from a seizure back to its source of diversion."""
