@@ -73,7 +73,7 @@ def serve(
         uvicorn.run(create_app(settings), host=host, port=port, access_log=False)
 
 
-async def _load_demo() -> dict[str, str]:
+async def _load_demo(notifications: int = 300) -> dict[str, str]:
     """Load the demo data set once; on later runs issue fresh keys for its authorities."""
     import httpx
 
@@ -92,7 +92,7 @@ async def _load_demo() -> dict[str, str]:
         if fresh:
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://demo") as client:
-                counts = await demo.load_demo(client, keys)
+                counts = await demo.load_demo(client, keys, notifications=notifications)
             typer.echo("demo data loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     return keys
 
@@ -108,10 +108,12 @@ def _print_demo_keys(keys: dict[str, str], base_url: str) -> None:
 
 
 @cli.command("demo")
-def demo_command() -> None:
+def demo_command(
+    notifications: Annotated[int, typer.Option(min=10, max=5000, help="How many.")] = 300,
+) -> None:
     """Migrate and load the demo data set into the configured database; print its keys."""
     migrations.upgrade(get_settings().database_url)
-    _print_demo_keys(asyncio.run(_load_demo()), "http://127.0.0.1:8000")
+    _print_demo_keys(asyncio.run(_load_demo(notifications)), "http://127.0.0.1:8000")
 
 
 @authority_cli.command("create")

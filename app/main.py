@@ -16,6 +16,7 @@ from app.kit.clock import Clock
 from app.notifications.router import router as notifications_router
 from app.observability import Metrics, RequestContextMiddleware, configure_logging
 from app.ops import router as ops_router
+from app.parties.router import router as parties_router
 from app.reference.router import router as reference_router
 from app.seizures.router import router as seizures_router
 from app.trace.router import router as trace_router
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         seizures_router,
         trace_router,
         correlation_router,
+        parties_router,
     ):
         app.include_router(router)
     return app

@@ -4,7 +4,7 @@ from app.auth.models import ApiKey, Authority
 from app.correlation.models import CorrelationKey, IgnoredValue, Link
 from app.db import Base
 from app.notifications.models import Notification
-from app.parties.models import Party
+from app.parties.models import Party, PartyAlias, PartyBlock
 from app.records.models import RecordCountry, RecordEvent, RecordItem, RecordParty
 from app.reference.models import AnnualRequirement
 from app.seizures.models import Seizure
@@ -19,6 +19,8 @@ __all__ = [
     "Link",
     "Notification",
     "Party",
+    "PartyAlias",
+    "PartyBlock",
     "RecordCountry",
     "RecordEvent",
     "RecordItem",

@@ -10,7 +10,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, insert, select
 
 from app import migrate
 from app.auth import service as auth_service
@@ -22,6 +22,8 @@ from app.models import Base
 PG_ADMIN_DSN = os.environ.get("PA_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 DATABASES = os.environ.get("PA_TEST_DATABASES", "sqlite,postgresql").split(",")
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+# Tables the migrations seed: restored after each test instead of left empty.
+SEEDED = [Base.metadata.tables["ignored_values"]]
 
 
 def _pg_url(name: str) -> str:
@@ -77,10 +79,15 @@ async def app(settings: Settings, clock: Clock) -> AsyncIterator[object]:
     """The app with its lifespan running; every table is emptied afterwards."""
     application = create_app(settings, clock)
     async with application.router.lifespan_context(application):
+        async with application.state.sessionmaker() as session:
+            seeded = {t: (await session.execute(select(t))).mappings().all() for t in SEEDED}
         yield application
         async with application.state.sessionmaker() as session:
             for table in reversed(Base.metadata.sorted_tables):
                 await session.execute(delete(table))
+            for table, rows in seeded.items():
+                if rows:
+                    await session.execute(insert(table), [dict(r) for r in rows])
             await session.commit()
 
 

@@ -1,8 +1,8 @@
-"""Resolved party entities."""
+"""Resolved party entities, the spellings seen for them, and their blocking keys."""
 
 from datetime import datetime
 
-from sqlalchemy import Index, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime
@@ -21,4 +21,26 @@ class Party(Base):
     lei: Mapped[str | None] = mapped_column(String(20), index=True)
     vat: Mapped[str | None] = mapped_column(String(20), index=True)
     eori: Mapped[str | None] = mapped_column(String(20), index=True)
+    merged_into: Mapped[str | None] = mapped_column(
+        ForeignKey("parties.id"), doc="Set when a better match showed this is another entity."
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PartyAlias(Base):
+    """A spelling under which a party was named (one row per normalised form)."""
+
+    __tablename__ = "party_aliases"
+
+    party_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), primary_key=True)
+    normalized_name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), doc="The spelling as first seen.")
+
+
+class PartyBlock(Base):
+    """A blocking key (distinctive token with country, prefix, identifier) of a party."""
+
+    __tablename__ = "party_blocks"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    party_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), primary_key=True)

@@ -1,13 +1,92 @@
-"""Resolve the parties named in records to party entities."""
+"""Resolve the parties named in records to entities: identifiers first, then fuzzy names.
+
+Candidates come only from blocking keys (distinctive tokens with the country, token prefixes,
+identifiers), never from a scan; each candidate's spellings are scored with `same_party`.
+"""
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.correlation.models import CorrelationKey
 from app.matching.names import normalize_name
-from app.parties.models import Party
+from app.matching.similarity import PartyKey, blocking_keys, name_similarity, party_key, same_party
+from app.parties import repository
+from app.parties.models import Party, PartyAlias, PartyBlock
+from app.records.models import RecordParty
+
+BLOCK_CAP = 50
+NAME_MAX = 200
+
+
+def _keys_of(
+    name: str, country: str | None, lei: str | None, vat: str | None, eori: str | None
+) -> set[str]:
+    """Blocking keys under the party's country and under '*' so country-less names find it."""
+    keys = set(blocking_keys(party_key(name, country, lei, vat, eori)))
+    return keys | set(blocking_keys(party_key(name, None))) if country else keys
+
+
+async def _best_by_name(
+    session: AsyncSession, key: PartyKey, exclude: str | None = None
+) -> tuple[Party, float] | None:
+    lookups = blocking_keys(key)
+    ids = [i for i in await repository.blocked(session, lookups, BLOCK_CAP) if i != exclude]
+    parties = await repository.live(session, ids)
+    spellings = await repository.aliases(session, [p.id for p in parties])
+    best: tuple[Party, float] | None = None
+    for party in parties:
+        names = [a.name for a in spellings[party.id]] or [party.name]
+        for name in names:
+            other = party_key(name, party.country, party.lei, party.vat, party.eori)
+            matched, score, _ = same_party(key, other)
+            if matched and (best is None or score > best[1]):
+                best = (party, score)
+    return best
+
+
+async def _remember(session: AsyncSession, party: Party, name: str, key: PartyKey) -> None:
+    """Keep a new spelling of a party and its blocking keys."""
+    normalized = normalize_name(name)[:NAME_MAX]
+    if await session.get(PartyAlias, (party.id, normalized)) is None:
+        session.add(PartyAlias(party_id=party.id, normalized_name=normalized, name=name))
+        for block in _keys_of(name, party.country, key.lei, key.vat, key.eori):
+            if await session.get(PartyBlock, (block, party.id)) is None:
+                session.add(PartyBlock(key=block, party_id=party.id))
+        await session.flush()
+
+
+async def merge(session: AsyncSession, source: Party, target: Party) -> None:
+    """Fold one entity into another: its records, keys, spellings and blocks follow."""
+    await session.execute(
+        update(RecordParty).where(RecordParty.party_id == source.id).values(party_id=target.id)
+    )
+    dup = CorrelationKey.__table__.alias("dup")
+    already = (
+        select(dup.c.id)
+        .where(
+            and_(
+                dup.c.kind == CorrelationKey.kind,
+                dup.c.record_id == CorrelationKey.record_id,
+                dup.c.key_type == "party",
+                dup.c.value == target.id,
+            )
+        )
+        .exists()
+    )
+    party_key_of = and_(CorrelationKey.key_type == "party", CorrelationKey.value == source.id)
+    await session.execute(delete(CorrelationKey).where(party_key_of, already))
+    await session.execute(update(CorrelationKey).where(party_key_of).values(value=target.id))
+    for alias in (await repository.aliases(session, [source.id]))[source.id]:
+        await _remember(session, target, alias.name, party_key(alias.name, target.country))
+    source.merged_into = target.id
+    for column in ("lei", "vat", "eori"):
+        if getattr(target, column) is None and getattr(source, column) is not None:
+            setattr(target, column, getattr(source, column))
+            setattr(source, column, None)
+    await session.flush()
 
 
 async def resolve(
@@ -20,22 +99,27 @@ async def resolve(
     eori: str | None,
     now: datetime,
 ) -> Party:
-    """Find the entity for a party by identifier, then by normalised name and country."""
-    for column, value in ((Party.lei, lei), (Party.vat, vat), (Party.eori, eori)):
-        if value:
-            found = (await session.scalars(select(Party).where(column == value).limit(1))).first()
-            if found is not None:
-                return found
-    normalized = normalize_name(name)
-    stmt = select(Party).where(Party.normalized_name == normalized)
-    stmt = stmt.where(Party.country == country if country else Party.country.is_(None))
-    found = (await session.scalars(stmt.order_by(Party.created_at).limit(1))).first()
-    if found is not None:
-        return found
+    """Find or create the entity for a party; an identifier match absorbs a name-only twin."""
+    key = party_key(name, country, lei, vat, eori)
+    by_id = await repository.by_identifier(session, lei=lei, vat=vat, eori=eori)
+    if by_id is not None:
+        twin = await _best_by_name(session, key, exclude=by_id.id)
+        if twin is not None and not (twin[0].lei or twin[0].vat or twin[0].eori):
+            await merge(session, twin[0], by_id)
+        await _remember(session, by_id, name, key)
+        return by_id
+    best = await _best_by_name(session, key)
+    if best is not None:
+        party = best[0]
+        for column, value in (("lei", lei), ("vat", vat), ("eori", eori)):
+            if value and getattr(party, column) is None:
+                setattr(party, column, value)
+        await _remember(session, party, name, key)
+        return party
     party = Party(
         id=str(uuid.uuid4()),
         name=name,
-        normalized_name=normalized,
+        normalized_name=normalize_name(name)[:NAME_MAX],
         country=country,
         lei=lei,
         vat=vat,
@@ -44,4 +128,24 @@ async def resolve(
     )
     session.add(party)
     await session.flush()
+    await _remember(session, party, name, key)
     return party
+
+
+async def search(
+    session: AsyncSession, q: str, country: str | None, limit: int
+) -> list[tuple[Party, float]]:
+    """Rank entities by name similarity to a query, candidates from blocking keys only."""
+    key = party_key(q, country)
+    ids = await repository.blocked(session, blocking_keys(key), BLOCK_CAP)
+    parties = await repository.live(session, ids)
+    spellings = await repository.aliases(session, [p.id for p in parties])
+    ranked = []
+    for party in parties:
+        if country and party.country and party.country != country:
+            continue
+        names = [a.name for a in spellings[party.id]] or [party.name]
+        score = max(name_similarity(key, party_key(n, party.country)) for n in names)
+        ranked.append((party, round(score, 4)))
+    ranked.sort(key=lambda pair: (-pair[1], pair[0].name))
+    return ranked[:limit]

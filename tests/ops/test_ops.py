@@ -32,3 +32,20 @@ async def test_metrics_and_request_id(client, make_key):
     m = await client.get("/metrics")
     assert m.status_code == 200
     assert 'http_requests_total{method="GET",route="/v1/substances",status="200"} 1.0' in m.text
+
+
+async def test_request_logs_are_json_with_the_request_id(settings, capsys):
+    import json
+
+    import httpx
+
+    app = create_app(settings.model_copy(update={"log_level": "INFO", "log_json": True}))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            await c.get("/healthz", headers={"x-request-id": "req-42"})
+    out = capsys.readouterr().out.splitlines()
+    lines = [json.loads(line) for line in out if line.startswith("{")]
+    logged = [line for line in lines if line.get("event") == "request"]
+    assert logged[-1]["request_id"] == "req-42"
+    assert logged[-1]["status"] == 200 and logged[-1]["route"] == "/healthz"
