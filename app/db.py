@@ -1,6 +1,6 @@
 """Declarative base, column types, engine factory and the request-scoped session."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -86,6 +86,23 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
+BeforeCommit = Callable[[AsyncSession], Awaitable[None]]
+
+
+def before_commit(session: AsyncSession, hook: BeforeCommit) -> None:
+    """Run `hook` once, just before this session's next commit (e.g. to take a feed number)."""
+    hooks: list[BeforeCommit] = session.info.setdefault("before_commit", [])
+    if hook not in hooks:
+        hooks.append(hook)
+
+
+async def commit(session: AsyncSession) -> None:
+    """Run the before-commit hooks, then commit."""
+    for hook in session.info.pop("before_commit", []):
+        await hook(session)
+    await session.commit()
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """Yield the request's session; commit once on success, roll back on error."""
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
@@ -93,10 +110,11 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         try:
             yield session
         except BaseException:
+            session.info.pop("before_commit", None)
             await session.rollback()
             raise
         else:
-            await session.commit()
+            await commit(session)
 
 
 # Function scope: the commit happens before the response is sent, so a failed commit is an error.

@@ -84,6 +84,10 @@ class PreconditionFailed(AppError):
     status, title, slug = 412, "Precondition failed", "precondition-failed"
 
 
+class PreconditionRequired(AppError):
+    status, title, slug = 428, "Precondition required", "precondition-required"
+
+
 class PayloadTooLarge(AppError):
     status, title, slug = 413, "Request body too large", "payload-too-large"
 
@@ -171,6 +175,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         409: "Conflicting state or reused reference",
         412: "Stale If-Match",
         413: "Request body too large",
+        428: "If-Match required",
         422: "Invalid field values",
     }
     # `model` puts Problem in the components (FastAPI also lists it under application/json); the

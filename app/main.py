@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from app import migrate
+from app.alerts.router import router as alerts_router
 from app.config import Settings, get_settings
 from app.correlation.router import router as correlation_router
 from app.db import create_engine, create_sessionmaker
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         trace_router,
         correlation_router,
         parties_router,
+        alerts_router,
     ):
         app.include_router(router)
     return app

@@ -1,5 +1,14 @@
 """Import every model so the metadata is complete (Alembic, drift checks)."""
 
+from app.alerts.models import (
+    Alert,
+    AlertChange,
+    AlertCountry,
+    AlertFingerprint,
+    FeedCounter,
+    RecordAlert,
+    RuleSetting,
+)
 from app.auth.models import ApiKey, Authority
 from app.correlation.models import CorrelationKey, IgnoredValue, Link
 from app.db import Base
@@ -10,20 +19,27 @@ from app.reference.models import AnnualRequirement
 from app.seizures.models import Seizure
 
 __all__ = [
+    "Alert",
+    "AlertChange",
+    "AlertCountry",
+    "AlertFingerprint",
     "AnnualRequirement",
     "ApiKey",
     "Authority",
     "Base",
     "CorrelationKey",
+    "FeedCounter",
     "IgnoredValue",
     "Link",
     "Notification",
     "Party",
     "PartyAlias",
     "PartyBlock",
+    "RecordAlert",
     "RecordCountry",
     "RecordEvent",
     "RecordItem",
     "RecordParty",
+    "RuleSetting",
     "Seizure",
 ]

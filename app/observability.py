@@ -50,8 +50,13 @@ class Metrics:
             ["method", "route"],
             registry=self.registry,
         )
-        self.records = Counter(
-            "records_stored_total", "Records stored", ["kind"], registry=self.registry
+        self.feed_polls = Counter(
+            "alert_feed_polls_total", "Polls of the alert feed", registry=self.registry
+        )
+        self.sweep_seconds = Histogram(
+            "alert_sweep_duration_seconds",
+            "Duration of the time-based rule sweep",
+            registry=self.registry,
         )
 
 

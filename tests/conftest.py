@@ -23,7 +23,7 @@ PG_ADMIN_DSN = os.environ.get("PA_TEST_PG_DSN", "postgresql://postgres@127.0.0.1
 DATABASES = os.environ.get("PA_TEST_DATABASES", "sqlite,postgresql").split(",")
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 # Tables the migrations seed: restored after each test instead of left empty.
-SEEDED = [Base.metadata.tables["ignored_values"]]
+SEEDED = [Base.metadata.tables[t] for t in ("ignored_values", "feed_counter")]
 
 
 def _pg_url(name: str) -> str:

@@ -5,8 +5,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 
 from app import identifiers as ids
+from app.kit.schemas import Strict
 from app.kit.types import ShortText
-from app.records.schemas import Strict
 from app.seizures.schemas import SeizureOut
 
 IgnoredType = Literal["container", "air_waybill", "bill_of_lading", "invoice", "party_name"]

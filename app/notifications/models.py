@@ -18,6 +18,7 @@ class Notification(Base):
     __table_args__ = (
         UniqueConstraint("authority_id", "reference"),
         Index("ix_notifications_created", "created_at", "id"),
+        Index("ix_notifications_importing_notified", "importing_country", "notified_on"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

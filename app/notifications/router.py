@@ -5,13 +5,17 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Response, status
 from pydantic import TypeAdapter
 
+from app.alerts import service as alerts
+from app.alerts.models import Alert
+from app.alerts.schemas import AlertOut
 from app.auth.dependencies import Reporter, Viewer
+from app.auth.schemas import Principal
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.kit.dependencies import ID_PATTERN, ClockDep, Cursor, Limit, RecordId
 from app.kit.types import CountryCode
 from app.notifications import repository, service
-from app.notifications.models import KIND
+from app.notifications.models import KIND, Notification
 from app.notifications.schemas import (
     ArrivalIn,
     BatchIn,
@@ -31,6 +35,14 @@ _READ = problem_responses(401, 403, 404, 422)
 _WRITE = problem_responses(400, 401, 403, 404, 409, 413, 422)
 
 
+async def _one(
+    session: SessionDep, notification: Notification, raised: list[Alert], principal: Principal
+) -> NotificationOut:
+    out = (await service.render(session, [notification]))[0]
+    out.alerts = alerts.visible_out(raised, principal)
+    return out
+
+
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
@@ -45,10 +57,10 @@ async def create_notification(
     response: Response,
 ) -> NotificationOut:
     """Store a notification from the caller's country; an identical replay answers 200."""
-    notification, created = await service.create(session, principal, body, clock)
+    notification, created, raised = await service.create(session, principal, body, clock)
     if not created:
         response.status_code = status.HTTP_200_OK
-    return (await service.render(session, [notification]))[0]
+    return await _one(session, notification, raised, principal)
 
 
 @router.post("/batch", summary="Post up to 1000 notifications", responses=_WRITE)
@@ -57,9 +69,9 @@ async def create_batch(
 ) -> BatchOut:
     """Store each item on its own; one result per item, in order."""
 
-    async def create(item: NotificationCreate) -> tuple[str, bool]:
-        notification, created = await service.create(session, principal, item, clock)
-        return notification.id, created
+    async def create(item: NotificationCreate) -> tuple[str, bool, list[AlertOut]]:
+        notification, created, raised = await service.create(session, principal, item, clock)
+        return notification.id, created, alerts.visible_out(raised, principal)
 
     return BatchOut(results=await records.run_batch(session, body.items, _ADAPTER, create))
 
@@ -122,8 +134,8 @@ async def reply(
 ) -> NotificationOut:
     """Record the importing country's no-objection or objection."""
     notification = await service.get_visible(session, principal, notification_id)
-    await service.reply(session, principal, notification, body, clock)
-    return (await service.render(session, [notification]))[0]
+    raised = await service.reply(session, principal, notification, body, clock)
+    return await _one(session, notification, raised, principal)
 
 
 @router.post(
@@ -138,8 +150,8 @@ async def arrival(
 ) -> NotificationOut:
     """Record receipt of the consignment with the quantities received."""
     notification = await service.get_visible(session, principal, notification_id)
-    await service.arrival(session, principal, notification, body, clock)
-    return (await service.render(session, [notification]))[0]
+    raised = await service.arrival(session, principal, notification, body, clock)
+    return await _one(session, notification, raised, principal)
 
 
 @router.post(
@@ -154,8 +166,8 @@ async def withdraw(
 ) -> NotificationOut:
     """Withdraw a notification; repeating it changes nothing."""
     notification = await service.get_visible(session, principal, notification_id)
-    await service.withdraw(session, principal, notification, body or ReasonIn(), clock)
-    return (await service.render(session, [notification]))[0]
+    raised = await service.withdraw(session, principal, notification, body or ReasonIn(), clock)
+    return await _one(session, notification, raised, principal)
 
 
 @router.post(
@@ -170,5 +182,5 @@ async def suspend(
 ) -> NotificationOut:
     """Suspend a notification; repeating it changes nothing."""
     notification = await service.get_visible(session, principal, notification_id)
-    await service.suspend(session, principal, notification, body or ReasonIn(), clock)
-    return (await service.render(session, [notification]))[0]
+    raised = await service.suspend(session, principal, notification, body or ReasonIn(), clock)
+    return await _one(session, notification, raised, principal)

@@ -5,6 +5,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from app.alerts.schemas import AlertOut
+from app.kit.schemas import Strict
 from app.kit.types import (
     AirWaybill,
     ContainerNumber,
@@ -22,7 +24,6 @@ from app.records.schemas import (
     PartyOut,
     RolePartyIn,
     RolePartyOut,
-    Strict,
 )
 
 Status = Literal["pending", "no_objection", "objection", "arrived", "withdrawn", "suspended"]
@@ -137,7 +138,7 @@ class NotificationOut(BaseModel):
     arrival: Arrival | None
     created_at: datetime
     updated_at: datetime
-    alerts: list[dict[str, Any]] = Field(
+    alerts: list[AlertOut] = Field(
         default_factory=list, description="Alerts this request raised or updated."
     )
 

@@ -6,6 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.alerts import engine
+from app.alerts import service as alerts
+from app.alerts.models import Alert
+from app.alerts.runners.base import Event
 from app.auth.schemas import Principal
 from app.correlation import service as correlation
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -33,7 +37,7 @@ REPLY_DAYS = 15
 
 async def create(
     session: AsyncSession, principal: Principal, body: NotificationCreate, clock: Clock
-) -> tuple[Notification, bool]:
+) -> tuple[Notification, bool, list[Alert]]:
     """Store a new notification, or return the stored one for an identical replay."""
     canonical = body.model_dump(mode="json")
 
@@ -42,7 +46,7 @@ async def create(
 
     existing = await find()
     if existing is not None:
-        return records.check_replay(existing, canonical), False
+        return await _replay(session, existing, canonical)
     if body.importing_country == principal.country:
         raise InvalidInput([("importing_country", "must differ from the exporting country")])
     if (
@@ -83,7 +87,7 @@ async def create(
     )
     notification, created = await records.insert_once(session, notification, find)
     if not created:
-        return notification, False
+        return await _replay(session, notification, canonical)
     session.add_all(items)
     parties: list[tuple[int, str, PartyIn]] = [
         (0, "exporter", body.exporter),
@@ -96,7 +100,16 @@ async def create(
     await records.set_countries(session, KIND, notification_id, _route(notification))
     await records.add_event(session, KIND, notification_id, "created", principal=principal, at=now)
     await correlation.correlate_notification(session, notification_id, now)
-    return notification, True
+    raised = await engine.dispatch(session, Event("notification", notification_id), now)
+    await alerts.remember(session, KIND, notification_id, raised)
+    return notification, True, raised
+
+
+async def _replay(
+    session: AsyncSession, existing: Notification, canonical: dict[str, object]
+) -> tuple[Notification, bool, list[Alert]]:
+    records.check_replay(existing, canonical)
+    return existing, False, await alerts.raised_by(session, KIND, existing.id)
 
 
 def _route(n: Notification) -> list[tuple[str, str]]:
@@ -124,14 +137,14 @@ def _touch(n: Notification, clock: Clock) -> None:
 
 async def reply(
     session: AsyncSession, principal: Principal, n: Notification, body: ReplyIn, clock: Clock
-) -> Notification:
+) -> list[Alert]:
     """Record the importing country's reply; an identical retry changes nothing."""
     if principal.country != n.importing_country:
         raise Forbidden("only the importing country replies to a notification")
     if n.decision is not None:
         same = n.decision == body.decision and n.decision_reason == body.reason
         if same and body.replied_on in (None, n.replied_on):
-            return n
+            return []
         raise Conflict(f"already answered '{n.decision}' on {n.replied_on}")
     if n.withdrawn_at is not None:
         raise Conflict("the notification was withdrawn")
@@ -150,12 +163,12 @@ async def reply(
         note=body.reason,
         data={"decision": body.decision, "replied_on": n.replied_on.isoformat()},
     )
-    return n
+    return await engine.dispatch(session, Event("reply", n.id), clock.now())
 
 
 async def arrival(
     session: AsyncSession, principal: Principal, n: Notification, body: ArrivalIn, clock: Clock
-) -> Notification:
+) -> list[Alert]:
     """Record receipt by the importing country; an identical retry changes nothing."""
     if principal.country != n.importing_country:
         raise Forbidden("only the importing country confirms an arrival")
@@ -169,7 +182,7 @@ async def arrival(
             (i.substance_code, i.net_mg) for i in items
         ]
         if same_items and body.received_on in (None, n.received_on):
-            return n
+            return []
         raise Conflict(f"arrival already confirmed on {n.received_on}")
     session.add_all(items)
     n.received_on = received_on
@@ -183,12 +196,12 @@ async def arrival(
         at=clock.now(),
         data={"received_on": n.received_on.isoformat()},
     )
-    return n
+    return await engine.dispatch(session, Event("arrival", n.id), clock.now())
 
 
 async def withdraw(
     session: AsyncSession, principal: Principal, n: Notification, body: ReasonIn, clock: Clock
-) -> Notification:
+) -> list[Alert]:
     """Withdraw a notification (exporting country)."""
     if principal.country != n.exporting_country:
         raise Forbidden("only the exporting country withdraws a notification")
@@ -198,12 +211,13 @@ async def withdraw(
         await records.add_event(
             session, KIND, n.id, "withdrawn", principal=principal, at=clock.now(), note=body.reason
         )
-    return n
+        return await engine.dispatch(session, Event("status", n.id), clock.now())
+    return []
 
 
 async def suspend(
     session: AsyncSession, principal: Principal, n: Notification, body: ReasonIn, clock: Clock
-) -> Notification:
+) -> list[Alert]:
     """Suspend a notification (any country on the route)."""
     if principal.country not in {c for c, _ in _route(n)}:
         raise Forbidden("only a country on the route suspends a notification")
@@ -213,7 +227,8 @@ async def suspend(
         await records.add_event(
             session, KIND, n.id, "suspended", principal=principal, at=clock.now(), note=body.reason
         )
-    return n
+        return await engine.dispatch(session, Event("status", n.id), clock.now())
+    return []
 
 
 async def render(session: AsyncSession, rows: Sequence[Notification]) -> list[NotificationOut]:

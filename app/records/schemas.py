@@ -5,7 +5,9 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from app.alerts.schemas import AlertOut
 from app.errors import FieldError
+from app.kit.schemas import Strict
 from app.kit.types import (
     Address,
     CountryCode,
@@ -23,12 +25,6 @@ Form = Literal["base", "salt", "preparation", "mixture"]
 Unit = Literal["kg", "g", "mg", "t", "l", "ml"]
 T = TypeVar("T")
 PartyRole = Literal["exporter", "importer", "consignee", "broker", "forwarder", "carrier", "other"]
-
-
-class Strict(BaseModel):
-    """Reject unknown fields so typos do not pass silently."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class Identifiers(Strict):
@@ -136,7 +132,7 @@ class BatchResult(BaseModel):
     status: int = Field(description="201 created, 200 replayed, 409 conflict, 422 invalid.")
     id: str | None = None
     errors: list[FieldError] = Field(default_factory=list)
-    alerts: list[dict[str, Any]] = Field(default_factory=list)
+    alerts: list[AlertOut] = Field(default_factory=list)
 
 
 class BatchOut(BaseModel):

@@ -308,7 +308,7 @@ async def run_batch(
     session: AsyncSession,
     raw_items: Sequence[Any],
     adapter: TypeAdapter[Any],
-    create: Callable[[Any], Awaitable[tuple[str, bool]]],
+    create: Callable[[Any], Awaitable[tuple[str, bool, list[Any]]]],
 ) -> list[BatchResult]:
     """Validate and store each item in its own savepoint, so one bad item spoils nothing else."""
     results = []
@@ -321,7 +321,7 @@ async def run_batch(
             continue
         try:
             async with session.begin_nested():
-                record_id, created = await create(body)
+                record_id, created, raised = await create(body)
         except AppError as exc:
             problem = exc.problem()
             errors = problem.errors or [FieldError(field="body", message=problem.detail or "")]
@@ -332,7 +332,8 @@ async def run_batch(
                 ]
             results.append(BatchResult(index=index, status=exc.status, errors=errors))
             continue
-        results.append(BatchResult(index=index, status=201 if created else 200, id=record_id))
+        status = 201 if created else 200
+        results.append(BatchResult(index=index, status=status, id=record_id, alerts=raised))
     return results
 
 

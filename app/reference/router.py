@@ -4,6 +4,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
+from app.alerts import engine
+from app.alerts import service as alerts
+from app.alerts.runners.base import Event
 from app.auth.dependencies import PrincipalDep, Viewer
 from app.db import SessionDep
 from app.errors import Forbidden, InvalidInput, NotFound, problem_responses
@@ -105,7 +108,11 @@ async def put_alr(
         authority_id=principal.authority_id,
         now=clock.now(),
     )
-    return _alr_out(row, None)
+    event = Event("alr", country=country, substance_code=found.code, year=year)
+    raised = await engine.dispatch(session, event, clock.now())
+    out = _alr_out(row, None)
+    out.alerts = alerts.visible_out(raised, principal)
+    return out
 
 
 @router.get(

@@ -6,7 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, PlainSerializer, WithJsonSchema
 
-from app.records.schemas import Strict
+from app.alerts.schemas import AlertOut
+from app.kit.schemas import Strict
 
 
 class SubstanceOut(BaseModel):
@@ -47,3 +48,6 @@ class AlrOut(BaseModel):
     set_for_year: int = Field(description="The year the value was set for.")
     kg: float
     updated_at: datetime
+    alerts: list[AlertOut] = Field(
+        default_factory=list, description="Alerts this request raised or updated."
+    )

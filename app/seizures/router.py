@@ -5,7 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from pydantic import TypeAdapter
 
+from app.alerts import service as alerts
+from app.alerts.models import Alert
+from app.alerts.schemas import AlertOut
 from app.auth.dependencies import Reporter, Viewer
+from app.auth.schemas import Principal
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.kit.dependencies import ID_PATTERN, ClockDep, Cursor, Limit, RecordId
@@ -14,7 +18,7 @@ from app.records import service as records
 from app.records.schemas import BatchOut, EventOut, Page
 from app.reference.query import SubstanceFilter
 from app.seizures import repository, service
-from app.seizures.models import KIND
+from app.seizures.models import KIND, Seizure
 from app.seizures.schemas import (
     IncidentType,
     SeizureBatchIn,
@@ -27,6 +31,14 @@ router = APIRouter(prefix="/v1/seizures", tags=["seizures"])
 _ADAPTER = TypeAdapter(SeizureCreate)
 _READ = problem_responses(401, 403, 404, 422)
 _WRITE = problem_responses(400, 401, 403, 404, 409, 413, 422)
+
+
+async def _one(
+    session: SessionDep, seizure: Seizure, raised: list[Alert], principal: Principal
+) -> SeizureOut:
+    out = (await service.render(session, [seizure]))[0]
+    out.alerts = alerts.visible_out(raised, principal)
+    return out
 
 
 @router.post(
@@ -43,10 +55,10 @@ async def create_seizure(
     response: Response,
 ) -> SeizureOut:
     """Store an incident from the caller's country; an identical replay answers 200."""
-    seizure, created = await service.create(session, principal, body, clock)
+    seizure, created, raised = await service.create(session, principal, body, clock)
     if not created:
         response.status_code = status.HTTP_200_OK
-    return (await service.render(session, [seizure]))[0]
+    return await _one(session, seizure, raised, principal)
 
 
 @router.post("/batch", summary="Report up to 1000 incidents", responses=_WRITE)
@@ -58,9 +70,9 @@ async def create_batch(
 ) -> BatchOut:
     """Store each item on its own; one result per item, in order."""
 
-    async def create(item: SeizureCreate) -> tuple[str, bool]:
-        seizure, created = await service.create(session, principal, item, clock)
-        return seizure.id, created
+    async def create(item: SeizureCreate) -> tuple[str, bool, list[AlertOut]]:
+        seizure, created, raised = await service.create(session, principal, item, clock)
+        return seizure.id, created, alerts.visible_out(raised, principal)
 
     return BatchOut(results=await records.run_batch(session, body.items, _ADAPTER, create))
 
@@ -108,8 +120,8 @@ async def amend_seizure(
 ) -> SeizureOut:
     """Replace the fields given; the change is kept in the history."""
     seizure = await service.get_visible(session, principal, seizure_id)
-    await service.amend(session, principal, seizure, body, clock)
-    return (await service.render(session, [seizure]))[0]
+    raised = await service.amend(session, principal, seizure, body, clock)
+    return await _one(session, seizure, raised, principal)
 
 
 @router.get("/{seizure_id}/history", summary="History of a seizure", responses=_READ)

@@ -5,6 +5,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from app.alerts.schemas import AlertOut
+from app.kit.schemas import Strict
 from app.kit.types import (
     AirWaybill,
     ContainerNumber,
@@ -16,7 +18,7 @@ from app.kit.types import (
     RecordDate,
     Reference,
 )
-from app.records.schemas import ItemIn, ItemOut, RolePartyIn, RolePartyOut, Strict
+from app.records.schemas import ItemIn, ItemOut, RolePartyIn, RolePartyOut
 
 IncidentType = Literal[
     "seizure", "stopped_shipment", "illicit_laboratory", "suspicious_order", "theft"
@@ -132,7 +134,7 @@ class SeizureOut(BaseModel):
     notes: str | None
     created_at: datetime
     updated_at: datetime
-    alerts: list[dict[str, Any]] = Field(
+    alerts: list[AlertOut] = Field(
         default_factory=list, description="Alerts this request raised or updated."
     )
 

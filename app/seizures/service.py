@@ -6,6 +6,10 @@ from collections.abc import Sequence
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.alerts import engine
+from app.alerts import service as alerts
+from app.alerts.models import Alert
+from app.alerts.runners.base import Event
 from app.auth.schemas import Principal
 from app.correlation import service as correlation
 from app.errors import Forbidden, NotFound
@@ -39,7 +43,7 @@ _COLUMNS = (
 
 async def create(
     session: AsyncSession, principal: Principal, body: SeizureCreate, clock: Clock
-) -> tuple[Seizure, bool]:
+) -> tuple[Seizure, bool, list[Alert]]:
     """Store a new seizure, or return the stored one for an identical replay."""
     canonical = body.model_dump(mode="json")
 
@@ -48,7 +52,7 @@ async def create(
 
     existing = await find()
     if existing is not None:
-        return records.check_replay(existing, canonical), False
+        return await _replay(session, existing, canonical)
     seizure_id = str(uuid.uuid4())
     items = records.build_items(KIND, seizure_id, body.items)
     now = clock.now()
@@ -67,12 +71,21 @@ async def create(
     )
     seizure, created = await records.insert_once(session, seizure, find)
     if not created:
-        return seizure, False
+        return await _replay(session, seizure, canonical)
     session.add_all(items)
     await _store_parties(session, seizure, body.parties, clock)
     await records.add_event(session, KIND, seizure_id, "created", principal=principal, at=now)
     await correlation.correlate_seizure(session, seizure_id, now)
-    return seizure, True
+    raised = await engine.dispatch(session, Event("seizure", seizure_id), now)
+    await alerts.remember(session, KIND, seizure_id, raised)
+    return seizure, True, raised
+
+
+async def _replay(
+    session: AsyncSession, existing: Seizure, canonical: dict[str, object]
+) -> tuple[Seizure, bool, list[Alert]]:
+    records.check_replay(existing, canonical)
+    return existing, False, await alerts.raised_by(session, KIND, existing.id)
 
 
 async def _store_parties(
@@ -105,13 +118,13 @@ async def get_visible(session: AsyncSession, principal: Principal, seizure_id: s
 
 async def amend(
     session: AsyncSession, principal: Principal, seizure: Seizure, patch: SeizurePatch, clock: Clock
-) -> Seizure:
+) -> list[Alert]:
     """Replace the fields given in the patch (reporting country only) and record the change."""
     if principal.country != seizure.reporting_country:
         raise Forbidden("only the reporting country amends a seizure")
     given = patch.model_dump(exclude_unset=True)
     if not given:
-        return seizure
+        return []
     if patch.items is not None:
         items = records.build_items(KIND, seizure.id, patch.items)
         await session.execute(
@@ -145,7 +158,7 @@ async def amend(
         data={"fields": sorted(given)},
     )
     await correlation.correlate_seizure(session, seizure.id, clock.now())
-    return seizure
+    return await engine.dispatch(session, Event("seizure", seizure.id), clock.now())
 
 
 async def render(session: AsyncSession, rows: Sequence[Seizure]) -> list[SeizureOut]:

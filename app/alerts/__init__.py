@@ -1,0 +1,1 @@
+"""Alerts: rule firings with a fingerprint, their lifecycle, and the change feed."""

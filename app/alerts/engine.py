@@ -1,0 +1,43 @@
+"""Dispatch an event to the rules that listen to it and turn their firings into alerts."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.alerts import service
+from app.alerts.models import Alert, RuleSetting
+from app.alerts.rules.catalogue import RULES
+from app.alerts.runners import alr, incidents, links, notification_rules, sweep
+from app.alerts.runners.base import Event, Registration
+
+REGISTRY: dict[str, Registration] = {
+    r.code: r
+    for module in (links, alr, notification_rules, incidents, sweep)
+    for r in module.REGISTRATIONS
+}
+
+
+async def settings(session: AsyncSession) -> dict[str, tuple[bool, str, dict[str, Any]]]:
+    """Return each rule's (enabled, mode, params); rules never edited use their defaults."""
+    stored = {r.code: r for r in (await session.scalars(select(RuleSetting))).all()}
+    out = {}
+    for code, spec in RULES.items():
+        row = stored.get(code)
+        params = {**spec.defaults, **(row.params if row else {})}
+        out[code] = (row.enabled if row else True, row.mode if row else "active", params)
+    return out
+
+
+async def dispatch(session: AsyncSession, event: Event, now: datetime) -> list[Alert]:
+    """Run the rules listening to the event; return the alerts raised or updated."""
+    current = await settings(session)
+    firings = []
+    modes = {}
+    for code, registration in REGISTRY.items():
+        enabled, mode, params = current[code]
+        if enabled and event.trigger in registration.triggers:
+            firings += await registration.run(session, event, params)
+            modes[code] = mode
+    return await service.apply(session, firings, modes, now)

@@ -1,0 +1,169 @@
+"""Load rule facts and find related records, always through indexed lookups."""
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from sqlalchemy import and_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.alerts.rules.facts import ItemFacts, LinkFacts, NotificationFacts, PartyFacts, SeizureFacts
+from app.correlation.models import Link
+from app.notifications.models import KIND as NOTIFICATION
+from app.notifications.models import Notification
+from app.records import service as records
+from app.records.models import RecordItem, RecordParty
+from app.reference.substances import catalogue
+from app.seizures.models import KIND as SEIZURE
+from app.seizures.models import Seizure
+
+LIMIT = 500  # no rule needs more related records than this to decide
+
+
+def _items(rows: Sequence[RecordItem]) -> tuple[ItemFacts, ...]:
+    out = []
+    for r in rows:
+        s = catalogue().get(r.substance_code)
+        out.append(
+            ItemFacts(
+                substance_code=r.substance_code,
+                family=s.family if s else r.substance_code,
+                project=s.project if s else None,
+                alr_tracked=bool(s and s.alr_tracked),
+                no_legitimate_use=bool(s and s.no_legitimate_use),
+                net_mg=r.net_mg,
+                base_mg=r.base_mg,
+                declared_as=r.declared_as,
+            )
+        )
+    return tuple(out)
+
+
+def _parties(rows: Sequence[RecordParty]) -> tuple[PartyFacts, ...]:
+    return tuple(PartyFacts(r.role, r.party_id, r.name, r.country) for r in rows)
+
+
+async def notifications(session: AsyncSession, ids: Iterable[str]) -> dict[str, NotificationFacts]:
+    """Load notifications as facts."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return {}
+    rows = (await session.scalars(select(Notification).where(Notification.id.in_(wanted)))).all()
+    items, parties, _ = await records.load_children(session, NOTIFICATION, wanted)
+    return {
+        n.id: NotificationFacts(
+            id=n.id,
+            reference=n.reference,
+            status=n.status,
+            exporting_country=n.exporting_country,
+            importing_country=n.importing_country,
+            transit_countries=tuple(n.transit_countries),
+            notified_on=n.notified_on,
+            reply_due_date=n.reply_due_date,
+            dispatch_date=n.dispatch_date,
+            expected_arrival_date=n.expected_arrival_date,
+            decision=n.decision,
+            replied_on=n.replied_on,
+            received_on=n.received_on,
+            withdrawn=n.withdrawn_at is not None,
+            suspended=n.suspended_at is not None,
+            items=_items(items[n.id]),
+            arrival_items=_items(items.get(f"{n.id}:arrival", [])),
+            parties=_parties(parties[n.id]),
+        )
+        for n in rows
+    }
+
+
+async def seizures(session: AsyncSession, ids: Iterable[str]) -> dict[str, SeizureFacts]:
+    """Load seizures as facts."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return {}
+    rows = (await session.scalars(select(Seizure).where(Seizure.id.in_(wanted)))).all()
+    items, parties, _ = await records.load_children(session, SEIZURE, wanted)
+    out = {}
+    for s in rows:
+        identifiers = {("container", c) for c in s.containers}
+        identifiers |= {
+            (t, v)
+            for t, v in (
+                ("air_waybill", s.air_waybill),
+                ("bill_of_lading", s.bill_of_lading),
+                ("invoice", s.invoice_number),
+            )
+            if v
+        }
+        out[s.id] = SeizureFacts(
+            id=s.id,
+            reference=s.reference,
+            type=s.type,
+            reporting_country=s.reporting_country,
+            country=s.country,
+            place=s.place,
+            occurred_on=s.occurred_on,
+            origin_country=s.origin_country,
+            destination_country=s.destination_country,
+            transit_countries=tuple(s.transit_countries),
+            items=_items(items[s.id]),
+            parties=_parties(parties[s.id]),
+            identifiers=frozenset(identifiers),
+        )
+    return out
+
+
+def _link(row: Link) -> LinkFacts:
+    evidence = tuple((e["feature"], e["detail"], float(e["weight"])) for e in row.evidence)
+    return LinkFacts(row.seizure_id, row.notification_id, row.score, row.linked, evidence)
+
+
+async def links(
+    session: AsyncSession, *, seizure_id: str | None = None, notification_id: str | None = None
+) -> list[LinkFacts]:
+    """Return the stored links of a seizure or of a notification."""
+    stmt = select(Link)
+    if seizure_id is not None:
+        stmt = stmt.where(Link.seizure_id == seizure_id)
+    if notification_id is not None:
+        stmt = stmt.where(Link.notification_id == notification_id)
+    return [_link(r) for r in (await session.scalars(stmt.limit(LIMIT))).all()]
+
+
+async def records_naming(
+    session: AsyncSession, kind: str, party_ids: Iterable[str], roles: Iterable[str] | None = None
+) -> list[str]:
+    """Return ids of records of a kind that name any of these party entities."""
+    wanted = list(set(party_ids))
+    if not wanted:
+        return []
+    stmt = select(RecordParty.record_id).where(
+        RecordParty.kind == kind, RecordParty.party_id.in_(wanted)
+    )
+    if roles is not None:
+        stmt = stmt.where(RecordParty.role.in_(list(roles)))
+    return list(dict.fromkeys((await session.scalars(stmt.limit(LIMIT))).all()))
+
+
+async def notifications_to(
+    session: AsyncSession,
+    importing_country: str,
+    substance_codes: Iterable[str],
+    first: date,
+    last: date,
+) -> list[str]:
+    """Return notifications to a country holding these substances, notified in [first, last]."""
+    stmt = (
+        select(Notification.id)
+        .join(
+            RecordItem,
+            and_(RecordItem.kind == NOTIFICATION, RecordItem.record_id == Notification.id),
+        )
+        .where(
+            Notification.importing_country == importing_country,
+            RecordItem.substance_code.in_(list(substance_codes)),
+            Notification.notified_on >= first,
+            Notification.notified_on <= last,
+        )
+        .distinct()
+        .limit(LIMIT)
+    )
+    return list((await session.scalars(stmt)).all())

@@ -1,0 +1,5 @@
+"""Runners of further rules (being written)."""
+
+from app.alerts.runners.base import Registration
+
+REGISTRATIONS: list[Registration] = []
