@@ -29,7 +29,13 @@ async def replace_keys(
 
 
 async def candidates(
-    session: AsyncSession, kind: str, lookups: Iterable[Key], *, cap: int, bucket_cap: int
+    session: AsyncSession,
+    kind: str,
+    lookups: Iterable[Key],
+    *,
+    cap: int,
+    bucket_cap: int,
+    bucket_budget: int = 0,
 ) -> dict[str, set[str]]:
     """Find records of `kind` sharing a key, with the key types that found them.
 
@@ -60,11 +66,24 @@ async def candidates(
     for key_type, value, record_id in rows:
         by_key[(key_type, value)].append(record_id)
     found: dict[str, set[str]] = defaultdict(set)
-    for (key_type, _value), ids in by_key.items():
+    weak: list[str] = []
+    for (key_type, _value), ids in sorted(by_key.items()):
         if len(ids) > (bucket_cap if key_type == BUCKET else cap):
             continue
         for record_id in ids:
-            found[record_id].add(key_type)
+            if key_type == BUCKET:
+                weak.append(record_id)
+            else:
+                found[record_id].add(key_type)
+    # Buckets (substance family, country, quarter) only rank weak matches: a fixed budget of
+    # them keeps the work per record the same however full the buckets grow.
+    taken = 0
+    for record_id in dict.fromkeys(weak):
+        if record_id not in found:
+            if taken >= bucket_budget:
+                continue
+            taken += 1
+        found[record_id].add(BUCKET)
     return found
 
 

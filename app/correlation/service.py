@@ -3,7 +3,7 @@
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.correlation import repository
@@ -21,8 +21,9 @@ from app.reference.substances import catalogue
 from app.seizures.models import KIND as SEIZURE
 from app.seizures.models import Seizure
 
-KEY_CAP = 100
-BUCKET_CAP = 25
+KEY_CAP = 50
+BUCKET_CAP = 10
+BUCKET_BUDGET = 20
 LINKED_ROLE = "linked"
 
 
@@ -38,23 +39,19 @@ def _items(rows: Sequence[RecordItem]) -> tuple[ItemView, ...]:
     )
 
 
-async def _parties(
-    session: AsyncSession, rows: Sequence[RecordParty], ignored: set[Key]
+async def _party_names(session: AsyncSession, rows: dict[str, list[RecordParty]]) -> dict[str, str]:
+    """Return the normalised names of every party named by these records, in one query."""
+    ids = {p.party_id for parties in rows.values() for p in parties}
+    if not ids:
+        return {}
+    stmt = select(Party.id, Party.normalized_name).where(Party.id.in_(ids))
+    return {str(pid): str(name) for pid, name in (await session.execute(stmt)).all()}
+
+
+def _parties(
+    rows: Sequence[RecordParty], names: dict[str, str], ignored: set[Key]
 ) -> tuple[PartyView, ...]:
     """Views of the parties whose names are not on the ignored list."""
-    names = (
-        dict(
-            (
-                await session.execute(
-                    select(Party.id, Party.normalized_name).where(
-                        Party.id.in_({r.party_id for r in rows})
-                    )
-                )
-            ).all()
-        )
-        if rows
-        else {}
-    )
     return tuple(
         PartyView(r.role, r.party_id, r.country)
         for r in rows
@@ -69,6 +66,7 @@ async def notification_views(
     wanted = list(ids)
     rows = (await session.scalars(select(Notification).where(Notification.id.in_(wanted)))).all()
     items, parties, _ = await records.load_children(session, NOTIFICATION, wanted)
+    names = await _party_names(session, parties)
     return {
         n.id: NotificationView(
             id=n.id,
@@ -79,7 +77,7 @@ async def notification_views(
             notified_on=n.notified_on,
             dispatch_date=n.dispatch_date,
             items=_items(items[n.id]),
-            parties=await _parties(session, parties[n.id], ignored),
+            parties=_parties(parties[n.id], names, ignored),
             containers=frozenset(n.containers) - _values(ignored, "container"),
             air_waybill=_kept(ignored, "air_waybill", n.air_waybill),
             bill_of_lading=_kept(ignored, "bill_of_lading", n.bill_of_lading),
@@ -97,6 +95,7 @@ async def seizure_views(
     wanted = list(ids)
     rows = (await session.scalars(select(Seizure).where(Seizure.id.in_(wanted)))).all()
     items, parties, _ = await records.load_children(session, SEIZURE, wanted)
+    names = await _party_names(session, parties)
     return {
         s.id: SeizureView(
             id=s.id,
@@ -104,7 +103,7 @@ async def seizure_views(
             country=s.country,
             occurred_on=s.occurred_on,
             items=_items(items[s.id]),
-            parties=await _parties(session, parties[s.id], ignored),
+            parties=_parties(parties[s.id], names, ignored),
             origin_country=s.origin_country,
             destination_country=s.destination_country,
             transit_countries=tuple(s.transit_countries),
@@ -126,34 +125,54 @@ def _kept(ignored: set[Key], key_type: str, value: str | None) -> str | None:
     return None if value is None or (key_type, value) in ignored else value
 
 
-async def _store_links(
-    session: AsyncSession, pairs: Iterable[tuple[str, str, Score]], now: datetime
-) -> None:
-    for seizure_id, notification_id, scored in pairs:
-        link = await session.get(Link, (seizure_id, notification_id))
+async def _relink(
+    session: AsyncSession,
+    anchor: ColumnElement[bool],
+    scored: Iterable[tuple[str, str, Score]],
+    now: datetime,
+) -> set[str]:
+    """Replace an anchor record's links; return the seizures whose linked state changed."""
+    existing = {
+        (x.seizure_id, x.notification_id): x
+        for x in await session.scalars(select(Link).where(anchor))
+    }
+    kept = {(sid, nid): sc for sid, nid, sc in scored if sc.score >= STORE_THRESHOLD}
+    changed = {sid for (sid, nid), x in existing.items() if x.linked and (sid, nid) not in kept}
+    gone = [x for pair, x in existing.items() if pair not in kept]
+    for old in gone:
+        await session.delete(old)
+    for (seizure_id, notification_id), scored_pair in kept.items():
         evidence = [
-            {"feature": e.feature, "detail": e.detail, "weight": e.weight} for e in scored.evidence
+            {"feature": e.feature, "detail": e.detail, "weight": e.weight}
+            for e in scored_pair.evidence
         ]
+        link = existing.get((seizure_id, notification_id))
         if link is None:
             session.add(
                 Link(
                     seizure_id=seizure_id,
                     notification_id=notification_id,
-                    score=scored.score,
-                    linked=scored.linked,
+                    score=scored_pair.score,
+                    linked=scored_pair.linked,
                     evidence=evidence,
                     created_at=now,
                     updated_at=now,
                 )
             )
-        elif (link.score, link.linked, link.evidence) != (scored.score, scored.linked, evidence):
-            link.score, link.linked, link.evidence, link.updated_at = (
-                scored.score,
-                scored.linked,
-                evidence,
-                now,
-            )
+            if scored_pair.linked:
+                changed.add(seizure_id)
+            continue
+        if link.linked != scored_pair.linked:
+            changed.add(seizure_id)
+        if (link.score, link.linked, link.evidence) != (
+            scored_pair.score,
+            scored_pair.linked,
+            evidence,
+        ):
+            link.score, link.linked, link.evidence = scored_pair.score, scored_pair.linked, evidence
+            link.updated_at = now
     await session.flush()
+    return changed
 
 
 async def refresh_linked_countries(session: AsyncSession, seizure_id: str) -> None:
@@ -188,18 +207,17 @@ async def correlate_seizure(session: AsyncSession, seizure_id: str, now: datetim
     seizure = (await seizure_views(session, [seizure_id], ignored))[seizure_id]
     await repository.replace_keys(session, SEIZURE, seizure_id, keyspace.seizure_keys(seizure))
     found = await repository.candidates(
-        session, NOTIFICATION, keyspace.seizure_lookups(seizure), cap=KEY_CAP, bucket_cap=BUCKET_CAP
+        session,
+        NOTIFICATION,
+        keyspace.seizure_lookups(seizure),
+        cap=KEY_CAP,
+        bucket_cap=BUCKET_CAP,
+        bucket_budget=BUCKET_BUDGET,
     )
     views = await notification_views(session, found, ignored)
     scored = [(seizure_id, n.id, score_pair(seizure, n)) for n in views.values()]
-    kept = [p for p in scored if p[2].score >= STORE_THRESHOLD]
-    await session.execute(
-        delete(Link).where(
-            Link.seizure_id == seizure_id, Link.notification_id.notin_([p[1] for p in kept])
-        )
-    )
-    await _store_links(session, kept, now)
-    await refresh_linked_countries(session, seizure_id)
+    if await _relink(session, Link.seizure_id == seizure_id, scored, now):
+        await refresh_linked_countries(session, seizure_id)
     return list(await repository.links_of_seizure(session, seizure_id))
 
 
@@ -218,17 +236,13 @@ async def correlate_notification(
         keyspace.notification_lookups(notification),
         cap=KEY_CAP,
         bucket_cap=BUCKET_CAP,
+        bucket_budget=BUCKET_BUDGET,
     )
     views = await seizure_views(session, found, ignored)
     scored = [(s.id, notification_id, score_pair(s, notification)) for s in views.values()]
-    kept = [p for p in scored if p[2].score >= STORE_THRESHOLD]
-    await session.execute(
-        delete(Link).where(
-            Link.notification_id == notification_id, Link.seizure_id.notin_([p[0] for p in kept])
-        )
-    )
-    await _store_links(session, kept, now)
-    for seizure_id, _, _ in scored:
+    for seizure_id in sorted(
+        await _relink(session, Link.notification_id == notification_id, scored, now)
+    ):
         await refresh_linked_countries(session, seizure_id)
     return list(await repository.links_of_notification(session, notification_id))
 
@@ -239,7 +253,7 @@ async def related_seizures(session: AsyncSession, seizure: SeizureView) -> dict[
         k for k in keyspace.seizure_keys(seizure) if k[0] in (*keyspace.IDENTIFIER_TYPES, PARTY)
     }
     found = await repository.candidates(
-        session, SEIZURE, lookups, cap=KEY_CAP, bucket_cap=BUCKET_CAP
+        session, SEIZURE, lookups, cap=KEY_CAP, bucket_cap=BUCKET_CAP, bucket_budget=BUCKET_BUDGET
     )
     found.pop(seizure.id, None)
     return found
