@@ -1,9 +1,12 @@
 """Load a realistic synthetic data set through the public HTTP API."""
 
+import json
 import random
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
+from functools import cache
+from importlib import resources
 from typing import Any
 
 import httpx
@@ -19,109 +22,33 @@ AS_OF = date(2026, 11, 20)
 FIRST_DAY = date(2025, 1, 2)
 CHUNK = 200
 
-DEMO_AUTHORITIES: dict[str, str] = {
-    "DE": "Bundesopiumstelle (BfArM)",
-    "NL": "Douane - Centrale Dienst voor In- en Uitvoer (CDIU)",
-    "BE": "FAGG/AFMPS - Cel Precursoren",
-    "GB": "Home Office Drugs and Firearms Licensing Unit",
-    "US": "DEA Diversion Control Division",
-    "IN": "Narcotics Control Bureau",
-    "CN": "National Narcotics Control Commission - Precursor Office",
-    "AE": "Ministry of Health and Prevention - Drug Control Department",
-    "NG": "National Agency for Food and Drug Administration and Control (NAFDAC)",
-    "GH": "Food and Drugs Authority Ghana",
-    "MX": "COFEPRIS - Comision de Autorizacion Sanitaria",
-    "TR": "Turkish Medicines and Medical Devices Agency (TITCK)",
-    "ZA": "South African Health Products Regulatory Authority (SAHPRA)",
-    "MY": "Pharmaceutical Services Programme, Ministry of Health Malaysia",
-}
+
+@cache
+def _data() -> dict[str, Any]:
+    """The data set's tables (authorities, firms, places, goods ...), from demo_data.json."""
+    data: dict[str, Any] = json.loads(
+        resources.files("app").joinpath("demo_data.json").read_text("utf-8")
+    )
+    return data
+
+
+_D = _data()
+DEMO_AUTHORITIES: dict[str, str] = dict(_D["authorities"])
 ADMIN_COUNTRY, ADMIN_NAME = "AT", "Demo administrator"
-
-# Country, spellings of a firm (the usual one first, ";" between), address.
-_FIRM_TABLE = """
-IN|Hyderabad Fine Chemicals Pvt Ltd;HYDERABAD FINE CHEMICALS PRIVATE LIMITED|Jeedimetla, Hyderabad
-IN|Vapi Organics Ltd;Vapi Organics Limited|GIDC Phase II, Vapi
-CN|Shijiazhuang Huaxin Pharmaceutical Co., Ltd.;SHIJIAZHUANG HUAXIN PHARMACEUTICAL CO LTD|Hebei
-CN|Wuhan Yuancheng Technology Trading Co., Ltd.;Wuhan Yuancheng Tech Trading|Hankou, Wuhan
-DE|Chemwerk Hamburg GmbH|Hafenstr. 1, Hamburg
-DE|Rheinische Feinchemie GmbH & Co. KG;Rheinische Feinchemie GmbH|Leverkusen
-NL|Rotterdam Solvents B.V.;Rotterdam Solvents BV|Botlek, Rotterdam
-BE|Antwerp Chemical Trading NV;ANTWERP CHEMICAL TRADING N.V.|Haven 1000, Antwerpen
-GB|Thames Fine Chemicals Ltd;Thames Fine Chemicals Limited|Purfleet, Essex
-US|Gulf Coast Solvents LLC|Pasadena, Texas
-US|Garden State Pharma Ingredients Inc.|Newark, New Jersey
-NG|Lagos Pharma Ltd;LAGOS PHARMA LIMITED;Lagos Pharma Limited|Apapa, Lagos
-NG|Ikeja Drug Manufacturing Co. Ltd;IKEJA DRUG MANUFACTURING CO LTD|Ikeja, Lagos
-NG|Onitsha Medicals Nigeria Ltd;ONITSHA MEDICALS NIG. LTD|Onitsha, Anambra
-GH|Tema Pharmaceuticals Ltd;TEMA PHARMACEUTICALS LIMITED|Community 1, Tema
-GH|Kumasi Healthcare Products Ltd|Adum, Kumasi
-MX|Farmacéutica del Pacífico S.A. de C.V.;FARMACEUTICA DEL PACIFICO SA DE CV|Culiacán, Sinaloa
-MX|Química Industrial del Bajío S.A. de C.V.;Quimica Industrial del Bajio|León, Guanajuato
-TR|Anadolu İlaç Sanayi A.Ş.;ANADOLU ILAC SANAYI AS|Gebze, Kocaeli
-TR|Marmara Kimya Ltd. Şti.;Marmara Kimya Ltd Sti|Tuzla, İstanbul
-ZA|Durban Pharmaceutical Manufacturers (Pty) Ltd;Durban Pharmaceutical Manufacturers|Durban
-ZA|Cape Chem Distributors (Pty) Ltd|Epping, Cape Town
-MY|Klang Pharma Sdn Bhd;KLANG PHARMA SDN. BHD.|Port Klang, Selangor
-MY|Penang Chemical Supplies Sdn. Bhd.|Bayan Lepas, Penang
-AE|Jebel Ali Chemicals FZE;JEBEL ALI CHEMICALS F.Z.E.|Jebel Ali Free Zone, Dubai
-AE|Sharjah Chemical Distribution LLC|Industrial Area 6, Sharjah
-"""
-# Country: sea ports: airport (UN/LOCODEs).
-_PLACE_TABLE = """IN:INNSA,INMAA:INBOM CN:CNSHA,CNNGB,CNTXG:CNPVG DE:DEHAM,DEBRV:DEFRA
-NL:NLRTM:NLAMS BE:BEANR:BEBRU GB:GBFXT,GBSOU:GBLHR US:USHOU,USNYC:USJFK NG:NGAPP,NGTIN:NGLOS
-GH:GHTEM:GHACC MX:MXZLO,MXLZC,MXVER:MXMEX TR:TRMER,TRAMB:TRIST ZA:ZADUR:ZAJNB MY:MYPKG,MYTPP:MYKUL
-AE:AEJEA:AEDXB"""
-_PLACES = {p[:2]: (p[3:].split(":")[0].split(","), p[-5:]) for p in _PLACE_TABLE.split()}
-_EXPORT_WEIGHTS = {"IN": 22, "CN": 22, "DE": 14, "NL": 10, "BE": 8, "GB": 10, "US": 10}
+_Firm = tuple[tuple[str, ...], str]  # spellings (the usual one first), address
+_FIRMS: dict[str, list[_Firm]] = {
+    c: [(tuple(f["names"]), f["address"]) for f in firms] for c, firms in _D["firms"].items()
+}
+_PLACES = {c: (p["sea_ports"], p["airport"]) for c, p in _D["places"].items()}  # UN/LOCODEs
+_EXPORT_WEIGHTS: dict[str, int] = _D["export_weights"]
 # (weight, substance as written, salt, units, min, max, concentration %, end use)
-_GOODS = [
-    (14, "ephedrine", "hydrochloride", "kg", 25, 1000, 99.5, "cough and cold syrups"),
-    (14, "pseudoephedrine hydrochloride", None, "kg", 50, 2000, 99, "decongestant tablets"),
-    (12, "acetic anhydride", None, "kg l", 2000, 24000, 99, "manufacture of paracetamol"),
-    (10, "potassium permanganate", None, "kg", 500, 10000, 99, "water treatment"),
-    (4, "P-2-P", None, "kg l", 50, 800, 98, "synthesis of pharmaceutical intermediates"),
-    (5, "safrole", None, "kg l", 100, 2000, 90, "fragrance manufacture"),
-    (16, "acetone", None, "l", 5000, 40000, 99.5, "solvent for coatings and adhesives"),
-    (14, "toluene", None, "l", 10000, 40000, 99.8, "paint and thinner production"),
-    (2, "PMK glycidate", None, "kg", 100, 600, 98, "research and development"),
-]
-_CARRIERS = {"MSCU": "MEDU", "MAEU": "MAEU", "CMAU": "CMDU", "HLXU": "HLCU", "COSU": "COSU"}
-_AIRLINES = {"176": "AE", "157": "QA", "071": "ET", "235": "TR", "020": "DE", "074": "NL"}
-_AGENTS = [
-    ("broker", "Gulf Chem Trading FZE", "AE"),
-    ("forwarder", "Blue Anchor Logistics Ltd", "GB"),
-    ("forwarder", "Nhava Sheva Cargo Movers Pvt Ltd", "IN"),
-    ("broker", "Pacific Chem (HK) Ltd", "HK"),
-]
-_OBJECTIONS = [
-    "importer not registered",
-    "quantity above the annual requirement",
-    "end user unknown",
-]
-_DECLARED = ["sodium benzoate", "vitamin C powder", "lactose", "paint thinner", "fertiliser"]
-_STRANGERS = ["Sunrise Trading Enterprises", "Global Wellness Supplies", "Nova Agro Inputs Ltd"]
-_LIQUIDS = {"acetone", "toluene", "P-2-P", "safrole", "acetic anhydride", "hydrochloric acid"}
-# Incidents unrelated to any notification: type|reporting countries|substances|origin|modus.
-_INCIDENT_TABLE = """
-seizure|NL BE DE GB|PMK glycidate;BMK methyl glycidate|CN|mislabelled concealed
-stopped_shipment|IN CN|pseudoephedrine hydrochloride;ephedrine||falsified_documents
-illicit_laboratory|MX NL BE NG ZA MY|P-2-P;safrole;acetone;toluene;hydrochloric acid||
-suspicious_order|GB DE NL US IN|ephedrine;pseudoephedrine hydrochloride;acetic anhydride||
-theft|ZA IN NG GH|ephedrine;pseudoephedrine hydrochloride;potassium permanganate||other
-"""
-_INCIDENTS = [line.split("|") for line in _INCIDENT_TABLE.strip().splitlines()]
-_Firm = tuple[tuple[str, ...], str]
-
-
-def _firms() -> dict[str, list[_Firm]]:
-    firms: dict[str, list[_Firm]] = defaultdict(list)
-    for line in _FIRM_TABLE.strip().splitlines():
-        country, names, address = line.split("|")
-        firms[country].append((tuple(names.split(";")), address))
-    return firms
-
-
-_FIRMS = _firms()
+_GOODS = [tuple(row) for row in _D["goods"]["rows"]]
+_CARRIERS: dict[str, str] = _D["carriers"]  # container owner prefix -> bill of lading prefix
+_AIRLINES: dict[str, str] = _D["airlines"]  # air waybill prefix -> the airline's hub country
+_AGENTS = [(a["role"], a["name"], a["country"]) for a in _D["agents"]]
+_OBJECTIONS, _DECLARED, _STRANGERS = _D["objections"], _D["declared_as"], _D["strangers"]
+_LIQUIDS = set(_D["liquids"])
+_INCIDENTS = _D["incidents"]  # unrelated to any notification
 _IMPORTERS = [c for c in _FIRMS if c not in _EXPORT_WEIGHTS]
 _SPELLINGS = {n: names for firms in _FIRMS.values() for names, _ in firms for n in names}
 
@@ -191,7 +118,7 @@ def _notification(rng: random.Random, notified: date, seq: Counter[str]) -> tupl
         _GOODS, weights=[g[0] for g in _GOODS]
     )[0]
     quantity = max(low, round(rng.randint(low, high) / 25) * 25)
-    item: Body = {"substance": substance, "quantity": quantity, "unit": rng.choice(units.split())}
+    item: Body = {"substance": substance, "quantity": quantity, "unit": rng.choice(units)}
     item |= {"concentration_percent": conc} | ({"salt": salt} if salt else {})
     air = "ephedrine" in substance and quantity <= 500 and rng.random() < 0.7
     dispatch = notified + timedelta(days=rng.randint(16, 40))
@@ -275,15 +202,16 @@ def _matched(rng: random.Random, exp: str, b: Body, arrived: Body | None) -> tup
 
 
 def _unrelated(rng: random.Random, k: int) -> tuple[str, Body]:
-    kind, countries, substances, origin, modus = _INCIDENTS[k % len(_INCIDENTS)]
-    country = rng.choice(countries.split())
-    chosen = rng.sample(substances.split(";"), 3 if kind == "illicit_laboratory" else 1)
+    incident = _INCIDENTS[k % len(_INCIDENTS)]
+    kind, origin, substances = incident["type"], incident["origin"], incident["substances"]
+    country = rng.choice(incident["countries"])
+    chosen = rng.sample(substances, 3 if kind == "illicit_laboratory" else 1)
     items = [{"substance": s, "quantity": rng.randint(2, 80) * 5} for s in chosen]
     for item in items:
         item["unit"] = "l" if item["substance"] in _LIQUIDS else "kg"
     when = FIRST_DAY + timedelta(days=rng.randrange((AS_OF - FIRST_DAY).days))
     body: Body = {"type": kind, "occurred_on": when.isoformat(), "country": country, "items": items}
-    body["modus_operandi"] = modus.split()
+    body["modus_operandi"] = list(incident["modus_operandi"])
     dest = rng.choice([c for c in _IMPORTERS if c != country])
     home = kind in ("theft", "illicit_laboratory")  # the party is local: a victim or a tenant
     where = country if home else dest

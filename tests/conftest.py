@@ -6,6 +6,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -81,14 +82,20 @@ async def app(settings: Settings, clock: Clock) -> AsyncIterator[object]:
     async with application.router.lifespan_context(application):
         async with application.state.sessionmaker() as session:
             seeded = {t: (await session.execute(select(t))).mappings().all() for t in SEEDED}
+        application.state.reset = lambda: _reset(application, seeded)
         yield application
-        async with application.state.sessionmaker() as session:
-            for table in reversed(Base.metadata.sorted_tables):
-                await session.execute(delete(table))
-            for table, rows in seeded.items():
-                if rows:
-                    await session.execute(insert(table), [dict(r) for r in rows])
-            await session.commit()
+        await _reset(application, seeded)
+
+
+async def _reset(application: Any, seeded: dict[Any, Any]) -> None:
+    """Empty every table, then put back what the migrations seeded."""
+    async with application.state.sessionmaker() as session:
+        for table in reversed(Base.metadata.sorted_tables):
+            await session.execute(delete(table))
+        for table, rows in seeded.items():
+            if rows:
+                await session.execute(insert(table), [dict(r) for r in rows])
+        await session.commit()
 
 
 @pytest.fixture

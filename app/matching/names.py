@@ -32,282 +32,55 @@ The comparison form of a name is a list of lower-case ASCII tokens built in this
 
 Steps 3-7 are repeated until nothing changes, so ``normalize_name`` is idempotent.
 
-Changing these rules changes ``normalize_name`` output: stored normalised names (and the
-ignored-values list, which holds normalised names) must then be recomputed.
+The tables (legal forms, generic words and their variants, stop words, pinyin phrases) are data:
+``name_rules.json`` next to this module, read once at import.
+
+Changing these rules (code or data) changes ``normalize_name`` output: stored normalised names
+(and the ignored-values list, which holds normalised names) must then be recomputed.
 """
 
+import json
 import re
 from collections.abc import Iterable, Sequence
+from functools import cache
+from importlib import resources
+from typing import Any
 
+from rapidfuzz import fuzz, process
 from unidecode import unidecode
 
-# --- legal forms -------------------------------------------------------------------------------
+MISSPELT_MIN_LENGTH = 6
+MISSPELT_CUTOFF = 88
+
+
+@cache
+def _rules() -> dict[str, Any]:
+    """The packaged tables: legal forms, generic words and pinyin phrases (``name_rules.json``)."""
+    text = resources.files("app.matching").joinpath("name_rules.json").read_text("utf-8")
+    rules: dict[str, Any] = json.loads(text)
+    return rules
+
+
+def _words(value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError(f"name_rules.json: expected a list of strings, got {value!r}")
+    return value
+
+
+# --- legal forms (name_rules.json "legal_forms") -----------------------------------------------
 # Written as they read after steps 1-4 (single letters joined, umlauts folded).
-
-# Forms that precede the name (Indonesian, Russian and CIS, Vietnamese, Arabic). Only stripped at
-# the start: at the end they may be a word of the name ("Hua Ao" 华澳, "Me Too").
-_LEADING_ONLY_FORMS = [
-    "ud",
-    "ao",
-    "too",
-    "tov",
-    "pat",
-    "prat",
-    "chp",
-    "cong ty tnhh",
-    "cong ty co phan",
-    "cong ty cp",
-    "cong ty",
-    "ctcp",
-    "tnhh",
-    "sharikat",
-    "sharika",
-]
-
-# Forms that may precede or follow the name (Indonesian, Russian, Japanese, Korean, English
-# translations of Russian forms). They are stripped at either end.
-_LEADING_FORMS = [
-    "pt",
-    "cv",
-    "ooo",
-    "zao",
-    "oao",
-    "pao",
-    "jsc",
-    "ojsc",
-    "cjsc",
-    "pjsc",
-    "llc",
-    "limited liability company",
-    "limited liability partnership",
-    "joint stock company",
-    "closed joint stock company",
-    "open joint stock company",
-    "public joint stock company",
-    "closed joint stock",
-    "open joint stock",
-    "obshchestvo s ogranichennoi otvetstvennostiu",
-    "obshchestvo s ogranichennoi otvetstvennostyu",
-    "tovarishchestvo s ogranichennoi otvetstvennostiu",
-    "tovarystvo z obmezhenoiu vidpovidalnistiu",
-    "aktsionernoe obshchestvo",
-    "zakrytoe aktsionernoe obshchestvo",
-    "otkrytoe aktsionernoe obshchestvo",
-    "publichnoe aktsionernoe obshchestvo",
-    "zhu shi hui she",
-    "you xian hui she",
-    "kabushiki kaisha",
-    "kabushiki gaisha",
-    "jusighoesa",
-    "jusik hoesa",
-    "chusik hoesa",
-]
-
-# Honorifics: stripped at the start whenever something remains.
-_HONORIFICS = ["messrs", "messers", "the"]
-
-# Forms stripped at the end of a name (the leading forms are added to these).
-_TRAILING_FORMS = [
-    # English and common-law jurisdictions
-    "ltd",
-    "limited",
-    "co ltd",
-    "co limited",
-    "company ltd",
-    "company limited",
-    "co",
-    "company",
-    "and co",
-    "and company",
-    "corp",
-    "corporation",
-    "inc",
-    "incorporated",
-    "llc",
-    "llp",
-    "lp",
-    "plc",
-    "pllc",
-    "pvt",
-    "pvt ltd",
-    "pvt limited",
-    "p ltd",
-    "p limited",
-    "private",
-    "private ltd",
-    "private limited",
-    "opc private limited",
-    "opc pvt ltd",
-    "opc",
-    "private limited company",
-    "public limited company",
-    "public company limited",
-    "public co ltd",
-    "pcl",
-    "limited partnership",
-    "general partnership",
-    "pty",
-    "pty ltd",
-    "pty limited",
-    "proprietary limited",
-    "pl",
-    "cc",
-    "pte",
-    "pte ltd",
-    "sdn bhd",
-    "sendirian berhad",
-    "bhd",
-    "berhad",
-    "tbk",
-    "persero",
-    "persero tbk",
-    # Gulf and free zones
-    "fze",
-    "fzco",
-    "fzc",
-    "fz llc",
-    "fzllc",
-    "fz co",
-    "dmcc",
-    "wll",
-    "psc",
-    "saog",
-    "saoc",
-    "ksc",
-    "kscc",
-    "bsc",
-    "qsc",
-    "qpsc",
-    "est",
-    "establishment",
-    # German-speaking
-    "gmbh",
-    "mbh",
-    "gesellschaft mit beschrankter haftung",
-    "ag",
-    "aktiengesellschaft",
-    "kg",
-    "kgaa",
-    "ohg",
-    "gbr",
-    "ek",
-    "ug",
-    "ug haftungsbeschrankt",
-    "gmbh and co kg",
-    "gmbh and co ohg",
-    "gmbh and co kgaa",
-    "gmbh co kg",
-    "ag and co kg",
-    "se and co kg",
-    "se",
-    # French, Spanish, Portuguese, Italian, Latin America
-    "sa",
-    "sas",
-    "sasu",
-    "sarl",
-    "eurl",
-    "snc",
-    "sca",
-    "societe anonyme",
-    "et cie",
-    "cie",
-    "sl",
-    "slu",
-    "sau",
-    "sa de cv",
-    "sab de cv",
-    "sapi de cv",
-    "sa cv",
-    "s de rl",
-    "s de rl de cv",
-    "srl de cv",
-    "sc",
-    "sac",
-    "saa",
-    "srl",
-    "srls",
-    "spa",
-    "sapa",
-    "eirl",
-    "eireli",
-    "ltda",
-    "ltda me",
-    "ltda epp",
-    "cia ltda",
-    "y cia ltda",
-    "and cia ltda",
-    "y cia",
-    "and cia",
-    "cia",
-    "ca",
-    "sociedad anonima",
-    "sociedad limitada",
-    "sociedad anonima de capital variable",
-    # Benelux, Nordic, Baltic
-    "bv",
-    "nv",
-    "vof",
-    "bvba",
-    "cvba",
-    "sprl",
-    "ab",
-    "ab publ",
-    "publ",
-    "aktiebolag",
-    "aktiebolaget",
-    "oy",
-    "oyj",
-    "as",
-    "asa",
-    "aps",
-    "hf",
-    "ehf",
-    "uab",
-    "sia",
-    # Central and Eastern Europe, Turkey, Greece
-    "sp zoo",
-    "spzoo",
-    "sp j",
-    "sp k",
-    "sro",
-    "spol sro",
-    "kft",
-    "zrt",
-    "nyrt",
-    "bt",
-    "kkt",
-    "ood",
-    "eood",
-    "ad",
-    "ead",
-    "doo",
-    "dd",
-    "ltd sti",
-    "sti",
-    "anonim sirketi",
-    "limited sirketi",
-    "ae",
-    "epe",
-    "ike",
-    # Japan, Korea, China
-    "kk",
-    "yk",
-    "gk",
-    "yugen kaisha",
-    "godo kaisha",
-    "you xian gong si",
-    "youxian gongsi",
-    "youxiangongsi",
-    "you xian ze ren gong si",
-    "youxian zeren gongsi",
-    "gu fen you xian gong si",
-    "gufen youxian gongsi",
-    "fen gong si",
-    "gong si",
-    "gongsi",
-    # a dangling "and" left by "& Co" variants
-    "and",
-]
+# - "leading_only": forms that precede the name (Indonesian, Russian and CIS, Vietnamese, Arabic).
+#   Only stripped at the start: at the end they may be a word of the name ("Hua Ao" 华澳, "Me Too").
+# - "leading": forms that may precede or follow the name (Indonesian, Russian, Japanese, Korean,
+#   English translations of Russian forms). They are stripped at either end.
+# - "honorifics": stripped at the start whenever something remains.
+# - "trailing": forms stripped at the end of a name, grouped by jurisdiction (the leading forms
+#   are added to these).
+_FORMS = _rules()["legal_forms"]
+_LEADING_ONLY_FORMS = _words(_FORMS["leading_only"])
+_LEADING_FORMS = _words(_FORMS["leading"])
+_HONORIFICS = _words(_FORMS["honorifics"])
+_TRAILING_FORMS = [form for group in _FORMS["trailing"].values() for form in _words(group)]
 
 
 def _as_tuples(forms: Iterable[str]) -> frozenset[tuple[str, ...]]:
@@ -324,211 +97,19 @@ LEGAL_FORM_TOKENS: frozenset[str] = frozenset(
     token for form in _LEADING | _TRAILING | _HONORIFIC for token in form
 )
 
-# --- generic words -----------------------------------------------------------------------------
+# --- generic words (name_rules.json "generic_words") -------------------------------------------
+_GENERIC = _rules()["generic_words"]
 
 # canonical generic word -> its variants (the canonical word itself is implied)
 _CANONICAL: dict[str, tuple[str, ...]] = {
-    "pharma": (
-        "pharmaceutical",
-        "pharmaceuticals",
-        "pharmaceutic",
-        "pharmaceutics",
-        "pharmaceutica",
-        "pharmaceutique",
-        "pharmaceutiques",
-        "pharmazeutische",
-        "pharmazeutika",
-        "pharm",
-        "pharmas",
-        "farma",
-        "farmaceutica",
-        "farmaceuticas",
-        "farmaceutico",
-        "farmaceuticos",
-        "farmaceutici",
-        "ilac",
-    ),
-    "chemical": (
-        "chemicals",
-        "chem",
-        "chems",
-        "chemie",
-        "chemia",
-        "chemische",
-        "chemistry",
-        "chimie",
-        "chimique",
-        "chimiques",
-        "chimica",
-        "chimiche",
-        "quimica",
-        "quimicas",
-        "quimico",
-        "quimicos",
-        "kimya",
-        "kimia",
-    ),
-    "international": ("intl", "internacional", "internationale", "internazionale"),
-    "industry": (
-        "industries",
-        "industrial",
-        "industrie",
-        "industria",
-        "industrias",
-        "industriale",
-        "industriali",
-        "industriel",
-        "industrielle",
-        "sanayi",
-    ),
-    "trading": ("trade", "trader", "traders", "tradings", "handel", "handels", "ticaret"),
-    "laboratory": (
-        "laboratories",
-        "lab",
-        "labs",
-        "laboratorio",
-        "laboratorios",
-        "laboratoire",
-        "laboratoires",
-        "laboratorium",
-    ),
-    "technology": (
-        "technologies",
-        "tech",
-        "techno",
-        "technik",
-        "technologie",
-        "tecnologia",
-        "tecnologias",
-    ),
-    "enterprise": ("enterprises",),
-    "holding": ("holdings",),
-    "product": ("products", "produits", "productos", "produkte"),
-    "solution": ("solutions",),
-    "service": ("services", "servicios"),
-    "science": ("sciences",),
-    "import": ("imports", "importer", "importers", "importing", "imp"),
-    "export": ("exports", "exporter", "exporters", "exporting", "exp"),
-    "impex": ("exim", "imex"),
-    "group": ("groups", "gruppe", "grupo", "groupe", "gruppo"),
-    "logistics": ("logistic", "logistik", "logistica", "logistique"),
-    "biotech": ("biotechnology", "biotechnologies"),
-    "manufacturing": ("manufacturer", "manufacturers", "mfg"),
-    "distribution": ("distributor", "distributors", "distribuidora"),
-    "supply": ("supplies", "supplier", "suppliers"),
-    "material": ("materials",),
-    "drug": ("drugs",),
-    "medical": ("medicals",),
-    "agency": ("agencies",),
-    "resource": ("resources",),
-    "system": ("systems",),
-    "development": ("developments",),
-    "investment": ("investments",),
-    "venture": ("ventures",),
-    "partner": ("partners",),
-    "associate": ("associates",),
-    "brother": ("brothers", "bros"),
-    "son": ("sons",),
-    "specialty": ("specialties", "speciality", "specialities"),
-    "commodity": ("commodities",),
-    "ingredient": ("ingredients",),
-    "cosmetic": ("cosmetics",),
-    "food": ("foods",),
-    "pharmacy": ("pharmacies",),
-    "petrochemical": ("petrochemicals",),
-    "organic": ("organics",),
-    "works": ("werk", "werke"),
+    canonical: tuple(_words(variants)) for canonical, variants in _GENERIC["canonical"].items()
 }
 
 # Words that carry no weight at all.
-STOP_WORDS: frozenset[str] = frozenset(
-    {
-        "and",
-        "of",
-        "the",
-        "for",
-        "und",
-        "et",
-        "y",
-        "e",
-        "ve",
-        "de",
-        "del",
-        "la",
-        "los",
-        "las",
-        "el",
-        "le",
-        "les",
-        "des",
-        "du",
-        "da",
-        "do",
-        "dos",
-        "das",
-        "di",
-        "della",
-        "der",
-        "die",
-        "fur",
-    }
-)
+STOP_WORDS: frozenset[str] = frozenset(_words(_GENERIC["stop_words"]))
 
 # Other generic words that are not variants of a canonical one.
-_OTHER_GENERIC = {
-    "general",
-    "global",
-    "world",
-    "worldwide",
-    "universal",
-    "national",
-    "overseas",
-    "united",
-    "asia",
-    "asian",
-    "africa",
-    "african",
-    "europe",
-    "european",
-    "euro",
-    "america",
-    "american",
-    "pacific",
-    "orient",
-    "oriental",
-    "gulf",
-    "shipping",
-    "healthcare",
-    "health",
-    "life",
-    "bio",
-    "fine",
-    "commercial",
-    "commerce",
-    "company",
-    "corporation",
-    "corp",
-    "limited",
-    "ltd",
-    "inc",
-    "new",
-    "house",
-    "factory",
-    "fabrik",
-    "plant",
-    "branch",
-    "office",
-    "agro",
-    "consulting",
-    "marketing",
-    "sales",
-    "supplies",
-    "societe",
-    "compagnie",
-    "compania",
-    "torgovyi",
-    "dom",
-}
+_OTHER_GENERIC = set(_words(_GENERIC["other"]))
 
 _VARIANT_TO_CANONICAL: dict[str, str] = {
     variant: canonical for canonical, variants in _CANONICAL.items() for variant in variants
@@ -540,33 +121,12 @@ GENERIC_WORDS: frozenset[str] = frozenset(
     set(_VARIANT_TO_CANONICAL) | _OTHER_GENERIC | STOP_WORDS | {"co"}
 )
 
-# Chinese pinyin phrases (as unidecode spells Han characters, and joined) for generic words.
-# 公司 / 有限公司 are legal forms above.
+# Chinese pinyin phrases (as unidecode spells Han characters, and joined) for generic words
+# (name_rules.json "pinyin_phrases"). 公司 / 有限公司 are legal forms above.
 _PINYIN_PHRASES: dict[tuple[str, ...], str] = {
-    ("hua", "gong"): "chemical",  # 化工
-    ("huagong",): "chemical",
-    ("hua", "xue"): "chemical",  # 化学
-    ("huaxue",): "chemical",
-    ("zhi", "yao"): "pharma",  # 制药
-    ("zhiyao",): "pharma",
-    ("yi", "yao"): "pharma",  # 医药
-    ("yiyao",): "pharma",
-    ("ke", "ji"): "technology",  # 科技
-    ("keji",): "technology",
-    ("mao", "yi"): "trading",  # 贸易
-    ("maoyi",): "trading",
-    ("jin", "chu", "kou"): "impex",  # 进出口
-    ("jinchukou",): "impex",
-    ("ji", "tuan"): "group",  # 集团
-    ("jituan",): "group",
-    ("sheng", "wu"): "biotech",  # 生物
-    ("shengwu",): "biotech",
-    ("wu", "liu"): "logistics",  # 物流
-    ("wuliu",): "logistics",
-    ("gong", "ye"): "industry",  # 工业
-    ("gongye",): "industry",
-    ("shi", "ye"): "industry",  # 实业
-    ("shiye",): "industry",
+    tuple(spelling.split()): entry["word"]
+    for entry in _rules()["pinyin_phrases"]
+    for spelling in _words(entry["pinyin"])
 }
 _MAX_PHRASE_LEN = max(len(p) for p in _PINYIN_PHRASES)
 
@@ -641,7 +201,20 @@ def _canonical_token(token: str) -> str:
         canonical = _VARIANT_TO_CANONICAL.get(token[:-3] + "y")
     elif len(token) > 3 and token.endswith("s") and not token.endswith("ss"):
         canonical = _VARIANT_TO_CANONICAL.get(token[:-1])
-    return canonical or token
+    return canonical or _misspelt_generic(token) or token
+
+
+@cache
+def _misspelt_generic(token: str) -> str | None:
+    """Read a one-typo spelling of a long generic word ("chemiacls") as that word.
+
+    Otherwise the typo would count as a distinctive word and split one company in two.
+    """
+    if len(token) < MISSPELT_MIN_LENGTH or not token.isalpha():
+        return None
+    variants = [v for v in _VARIANT_TO_CANONICAL if len(v) >= MISSPELT_MIN_LENGTH]
+    found = process.extractOne(token, variants, scorer=fuzz.ratio, score_cutoff=MISSPELT_CUTOFF)
+    return None if found is None else _VARIANT_TO_CANONICAL[found[0]]
 
 
 def _canonicalise(tokens: list[str]) -> list[str]:

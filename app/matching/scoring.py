@@ -33,11 +33,13 @@ WEIGHTS = {
     "origin_contradicts": -1.5,
     "date_close": 1.5,
     "date_window": 0.5,
-    "date_before_dispatch": -6.0,
-    "date_after_window": -3.0,
+    # Outside the window the pair cannot be the source, whatever else agrees.
+    "date_outside_window": -20.0,
     "quantity_close": 1.5,
     "quantity_within": 0.3,
     "quantity_exceeds": -4.0,
+    "quantity_impossible": -10.0,
+    "receiver_differs": -5.0,
 }
 RECEIVING_ROLES = {"importer", "consignee"}
 
@@ -94,6 +96,11 @@ def _parties(s: SeizureView, n: NotificationView) -> list[Evidence]:
         out.setdefault(
             feature, Evidence(feature, f"{p.role} is the notified {role}", WEIGHTS[feature])
         )
+    receivers = {pid for pid, role in notified.items() if role in RECEIVING_ROLES}
+    named = {p.party_id for p in s.parties if p.role in RECEIVING_ROLES}
+    if named and receivers and not named & receivers:
+        detail = "the seizure names another importer or consignee"
+        out["receiver_differs"] = Evidence("receiver_differs", detail, WEIGHTS["receiver_differs"])
     return list(out.values())
 
 
@@ -133,15 +140,10 @@ def _dates(s: SeizureView, n: NotificationView) -> list[Evidence]:
     days = (s.occurred_on - shipped).days
     if s.occurred_on < shipped - timedelta(days=EARLY_TOLERANCE_DAYS):
         detail = f"seized {-days} days before dispatch"
-        return [Evidence("date_before_dispatch", detail, WEIGHTS["date_before_dispatch"])]
+        return [Evidence("date_outside_window", detail, WEIGHTS["date_outside_window"])]
     if days > WINDOW_DAYS:
-        return [
-            Evidence(
-                "date_after_window",
-                f"seized {days} days after dispatch",
-                WEIGHTS["date_after_window"],
-            )
-        ]
+        detail = f"seized {days} days after dispatch"
+        return [Evidence("date_outside_window", detail, WEIGHTS["date_outside_window"])]
     if days <= 90:
         return [Evidence("date_close", f"seized {days} days after dispatch", WEIGHTS["date_close"])]
     return [Evidence("date_window", f"seized {days} days after dispatch", WEIGHTS["date_window"])]
@@ -155,6 +157,8 @@ def _quantity(s: SeizureView, n: NotificationView) -> list[Evidence]:
         return []
     ratio = seized / notified
     detail = f"seized {ratio:.0%} of the notified base mass"
+    if ratio > 3:
+        return [Evidence("quantity_impossible", detail, WEIGHTS["quantity_impossible"])]
     if ratio > 1.5:
         return [Evidence("quantity_exceeds", detail, WEIGHTS["quantity_exceeds"])]
     if 0.5 <= ratio <= 1.05:

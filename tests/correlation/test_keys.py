@@ -124,7 +124,7 @@ async def test_contradictions_subtract(client, keys):
     early_match = scores["NL-2"]
     if early_match is not None:
         weights = {e["feature"]: e["weight"] for e in early_match["evidence"]}
-        assert weights["date_before_dispatch"] < 0 and weights["quantity_exceeds"] < 0
+        assert weights["date_outside_window"] < 0 and weights["quantity_exceeds"] < 0
         assert early_match["linked"] is False
 
 
