@@ -1,8 +1,9 @@
-"""The `precursor-alerts` command line: serve, migrate, authority, demo."""
+"""The `precursor-alerts` command line: serve, migrate, authority, sweep, demo."""
 
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from datetime import date
 from typing import Annotated, TypeVar
 
 import typer
@@ -114,6 +115,41 @@ def demo_command(
     """Migrate and load the demo data set into the configured database; print its keys."""
     migrations.upgrade(get_settings().database_url)
     _print_demo_keys(asyncio.run(_load_demo(notifications)), "http://127.0.0.1:8000")
+
+
+@cli.command()
+def sweep(
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Date to sweep for, YYYY-MM-DD (default: today, UTC)."),
+    ] = None,
+) -> None:
+    """Run the time-based rules (REPLY_OVERDUE, ARRIVAL_OVERDUE) once for a date.
+
+    Prints how many alerts were raised or updated. If another sweep is running on the same
+    database (a server's, or another operator's), this one is skipped and says so.
+    """
+    from app.alerts.sweep import try_sweep
+
+    try:
+        day = date.fromisoformat(as_of) if as_of is not None else utcnow().date()
+    except ValueError:
+        raise typer.BadParameter(
+            f"{as_of!r} is not a date (YYYY-MM-DD)", param_hint="--as-of"
+        ) from None
+
+    async def run() -> int | None:
+        engine = create_engine(get_settings().database_url)
+        try:
+            return await try_sweep(create_sessionmaker(engine), day, utcnow())
+        finally:
+            await engine.dispose()
+
+    raised = asyncio.run(run())
+    if raised is None:
+        typer.echo(f"sweep as of {day} skipped: another sweep is running")
+    else:
+        typer.echo(f"sweep as of {day}: {raised} alerts raised or updated")
 
 
 @authority_cli.command("create")

@@ -23,6 +23,11 @@ class Settings(BaseSettings):
     log_json: bool = Field(default=True, description="Structured JSON logs; plain text when false.")
     db_pool_size: int = Field(default=10)
     sql_echo: bool = Field(default=False)
+    sweep_interval_seconds: float = Field(
+        default=60,
+        ge=0,
+        description="Seconds between sweeps of the time-based rules in `serve`; 0 disables them.",
+    )
 
 
 @cache

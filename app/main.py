@@ -1,5 +1,7 @@
 """Build the FastAPI application."""
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -9,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from app import migrate
 from app.alerts.router import router as alerts_router
+from app.alerts.sweep import sweep_forever
 from app.config import Settings, get_settings
 from app.correlation.router import router as correlation_router
 from app.db import create_engine, create_sessionmaker
@@ -19,6 +22,7 @@ from app.observability import Metrics, RequestContextMiddleware, configure_loggi
 from app.ops import router as ops_router
 from app.parties.router import router as parties_router
 from app.reference.router import router as reference_router
+from app.rules.router import router as rules_router
 from app.seizures.router import router as seizures_router
 from app.trace.router import router as trace_router
 
@@ -41,9 +45,25 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         )
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
+        sweeper = None
+        if settings.sweep_interval_seconds > 0:
+            sweeper = asyncio.create_task(
+                sweep_forever(
+                    app.state.sessionmaker,
+                    app.state.clock,
+                    settings.sweep_interval_seconds,
+                    app.state.metrics,
+                ),
+                name="sweep",
+            )
+        app.state.sweeper = sweeper
         try:
             yield
         finally:
+            if sweeper is not None:
+                sweeper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sweeper
             await engine.dispose()
 
     app = FastAPI(
@@ -72,6 +92,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         correlation_router,
         parties_router,
         alerts_router,
+        rules_router,
     ):
         app.include_router(router)
     return app

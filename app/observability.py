@@ -4,10 +4,11 @@ import logging
 import sys
 import time
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 import structlog
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -58,6 +59,26 @@ class Metrics:
             "Duration of the time-based rule sweep",
             registry=self.registry,
         )
+        self.sweeps = Counter(
+            "alert_sweeps_total",
+            "Sweeps this process started, by outcome: ran, skipped (another sweep held the lock), "
+            "failed",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.alerts = Gauge(
+            "alerts_raised",
+            "Alerts stored, by rule and severity; counted in the database at each scrape, so every "
+            "process reports the same figure",
+            ["rule", "severity"],
+            registry=self.registry,
+        )
+
+    def set_alert_counts(self, counts: Iterable[tuple[str, str, int]]) -> None:
+        """Replace the alert gauge's series with (rule, severity, count) rows."""
+        self.alerts.clear()
+        for rule, severity, count in counts:
+            self.alerts.labels(rule, severity).set(count)
 
 
 def _route_of(scope: Scope) -> str:

@@ -2,13 +2,16 @@
 
 from typing import Annotated
 
+import structlog
 from fastapi import APIRouter, Depends, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from app.alerts.models import Alert
 from app.errors import problem_responses
+from app.observability import Metrics
 
 router = APIRouter(tags=["operations"])
 
@@ -62,6 +65,12 @@ async def readyz(request: Request, engine: EngineDep, response: Response) -> Hea
     )
 
 
+async def alert_counts(session: AsyncSession) -> list[tuple[str, str, int]]:
+    """Count the stored alerts by rule and severity."""
+    stmt = select(Alert.rule, Alert.severity, func.count()).group_by(Alert.rule, Alert.severity)
+    return [(rule, severity, int(n)) for rule, severity, n in (await session.execute(stmt)).all()]
+
+
 @router.get(
     "/metrics",
     summary="Prometheus metrics",
@@ -69,7 +78,19 @@ async def readyz(request: Request, engine: EngineDep, response: Response) -> Hea
     responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}, **problem_responses()},
 )
 async def metrics(request: Request) -> Response:
-    """Expose the app's metrics in the Prometheus text format."""
+    """Expose the app's metrics in the Prometheus text format.
+
+    `alerts_raised` is counted in the database at each scrape, so it is the same on every process
+    of a deployment; when the database does not answer it is left out rather than stale.
+    """
+    app_metrics: Metrics = request.app.state.metrics
+    try:
+        async with request.app.state.sessionmaker() as session:
+            counts = await alert_counts(session)
+    except Exception as exc:  # a scrape still reports the process metrics
+        structlog.get_logger("metrics").warning("alert counts unavailable", error=repr(exc))
+        counts = []
+    app_metrics.set_alert_counts(counts)
     return Response(
         generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST
     )

@@ -72,7 +72,13 @@ def clock() -> Clock:
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     """Settings pointing at the test database."""
-    return Settings(database_url=database_url, log_json=True, log_level="WARNING", db_pool_size=5)
+    return Settings(
+        database_url=database_url,
+        log_json=True,
+        log_level="WARNING",
+        db_pool_size=5,
+        sweep_interval_seconds=0,  # tests sweep explicitly, on their own dates
+    )
 
 
 @pytest.fixture

@@ -40,4 +40,9 @@ async def dispatch(session: AsyncSession, event: Event, now: datetime) -> list[A
         if enabled and event.trigger in registration.triggers:
             firings += await registration.run(session, event, params)
             modes[code] = mode
-    return await service.apply(session, firings, modes, now)
+    changed = await service.apply(session, firings, modes, now)
+    for code, registration in REGISTRY.items():
+        if current[code][0] and registration.resolve and event.trigger in registration.resolves_on:
+            fingerprints, reason = await registration.resolve(session, event)
+            changed += await service.resolve(session, fingerprints, reason, now)
+    return changed

@@ -244,6 +244,7 @@ async def patch_alert(
     assert alert is not None
     if if_match is None:
         raise PreconditionRequired("send the alert's ETag in If-Match")
+    alert = await service.lock_alert(session, alert)  # no firing or triage in between now
     if if_match != _etag(alert.version):
         raise PreconditionFailed("the alert changed since you read it; GET it again")
     if alert.status == "closed":

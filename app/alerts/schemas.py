@@ -58,7 +58,7 @@ class AlertOut(BaseModel):
 class FeedItem(AlertOut):
     """An alert as it was right after one change."""
 
-    change: str = Field(description="created, fired_again or updated.")
+    change: str = Field(description="created, fired_again, updated (triage) or resolved.")
     changed_at: datetime
 
 

@@ -68,6 +68,17 @@ async def _lock_fingerprint(session: AsyncSession, fingerprint: str) -> AlertFin
     return (await session.scalars(stmt)).one()
 
 
+async def lock_alert(session: AsyncSession, alert: Alert) -> Alert:
+    """Take the alert's fingerprint lock until commit, as a firing does, and re-read the alert.
+
+    Triage must check its If-Match and write under the same lock as the firings: otherwise two
+    requests holding one ETag both win (a lost update, even a closed alert reopened), and a
+    triage and a firing each write a snapshot the other's change is missing from."""
+    await _lock_fingerprint(session, alert.fingerprint)
+    await session.refresh(alert)
+    return alert
+
+
 def note_change(
     session: AsyncSession,
     alert: Alert,
@@ -155,7 +166,7 @@ async def apply(
 
 async def _upsert(session: AsyncSession, firing: Firing, mode: str, now: datetime) -> Alert | None:
     row = await _lock_fingerprint(session, firing.fingerprint)
-    current = await session.get(Alert, row.alert_id) if row.alert_id else None
+    current = await _read_locked(session, row.alert_id) if row.alert_id else None
     if current is not None and current.status != "closed":
         return _fired_again(session, current, firing, now)
     if current is not None and current.resolution == "false_positive":
@@ -190,6 +201,15 @@ async def _upsert(session: AsyncSession, firing: Firing, mode: str, now: datetim
     row.alert_id = alert.id
     note_change(session, alert, "created")
     return alert
+
+
+async def _read_locked(session: AsyncSession, alert_id: str) -> Alert | None:
+    """Read the alert whose fingerprint this transaction just locked. A copy that the session
+    loaded before the lock (a replay lists the alerts its record raised) may be stale: read it
+    again, unless this transaction changed it already (then it holds the lock since)."""
+    cached = session.identity_map.get(session.identity_key(Alert, alert_id))
+    fresh = cached is None or cached not in session.dirty
+    return await session.get(Alert, alert_id, populate_existing=fresh)
 
 
 def _fired_again(
@@ -247,3 +267,22 @@ async def raised_by(session: AsyncSession, kind: str, record_id: str) -> list[Al
 def visible_out(alerts: Sequence[Alert], principal: Principal) -> list[AlertOut]:
     """Render the alerts a caller may see."""
     return [alert_out(a) for a in alerts if principal.can_see(frozenset(a.countries))]
+
+
+async def resolve(
+    session: AsyncSession, fingerprints: Sequence[str], reason: str, now: datetime
+) -> list[Alert]:
+    """Close the open alerts of these fingerprints as legitimate: their cause went away."""
+    if not fingerprints:
+        return []
+    stmt = select(Alert).where(Alert.fingerprint.in_(list(fingerprints)), Alert.status != "closed")
+    closed = []
+    for alert in (await session.scalars(stmt.order_by(Alert.fingerprint))).all():
+        await lock_alert(session, alert)  # in fingerprint order, like firings and triage
+        if alert.status == "closed":
+            continue
+        alert.status, alert.resolution = "closed", "legitimate"
+        alert.updated_at, alert.version = now, alert.version + 1
+        note_change(session, alert, "resolved", note=reason)
+        closed.append(alert)
+    return closed

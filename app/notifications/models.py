@@ -3,12 +3,15 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime
 
 KIND = "notification"
+_UNREPLIED = "decision IS NULL AND withdrawn_at IS NULL"
+_UNARRIVED = "received_on IS NULL AND withdrawn_at IS NULL"
+_NO_ETA = "received_on IS NULL AND expected_arrival_date IS NULL AND withdrawn_at IS NULL"
 
 
 class Notification(Base):
@@ -19,6 +22,29 @@ class Notification(Base):
         UniqueConstraint("authority_id", "reference"),
         Index("ix_notifications_created", "created_at", "id"),
         Index("ix_notifications_importing_notified", "importing_country", "notified_on"),
+        # Partial indexes: the sweep reads only notifications still waiting for a reply or arrival.
+        Index(
+            "ix_notifications_unreplied",
+            "reply_due_date",
+            "id",
+            postgresql_where=text(_UNREPLIED),
+            sqlite_where=text(_UNREPLIED),
+        ),
+        Index(
+            "ix_notifications_unarrived_eta",
+            "expected_arrival_date",
+            "id",
+            postgresql_where=text(_UNARRIVED),
+            sqlite_where=text(_UNARRIVED),
+        ),
+        Index(
+            "ix_notifications_unarrived_no_eta",
+            "dispatch_date",
+            "notified_on",
+            "id",
+            postgresql_where=text(_NO_ETA),
+            sqlite_where=text(_NO_ETA),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -1,4 +1,7 @@
-"""The same records sent in different orders raise the same alerts (rules use records' dates)."""
+"""The same records sent in different orders leave the same open alerts (rules use records' dates).
+
+An alert whose cause goes away (a MISSING_ALR answered by an ALR set later) is closed, so the
+open alerts are what any order agrees on."""
 
 import random
 import re
@@ -153,7 +156,7 @@ async def _fingerprints(app, ids):
             aliases[alias.party_id] = min(
                 aliases.get(alias.party_id, alias.normalized_name), alias.normalized_name
             )
-        rows = (await session.scalars(select(Alert))).all()
+        rows = (await session.scalars(select(Alert).where(Alert.status != "closed"))).all()
         references = {}
         for model in ("notifications", "seizures"):
             from app.models import Notification, Seizure
@@ -173,7 +176,6 @@ async def test_any_order_gives_the_same_alerts(app, client, make_key):
         ids = await _play(client, keys, order)
         results.append(await _fingerprints(app, ids))
         await app.state.reset()
-    print("\n".join(results[0]))
     assert results[0] == results[1] == results[2]
     rules = {f.split(":")[0] for f in results[0]}
     assert {"SEIZURE_MATCHES_NOTIFICATION", "SUBSTANCE_MISMATCH"} <= rules

@@ -81,13 +81,9 @@ async def test_batch_one_result_per_item(client, make_key):
     again = await client.post(
         "/v1/notifications/batch", json={"items": items[:1]}, headers=bearer(de)
     )
-    assert again.json()["results"][0] == {
-        "index": 0,
-        "status": 200,
-        "id": results[0]["id"],
-        "errors": [],
-        "alerts": [],
-    }
+    replayed = again.json()["results"][0]
+    assert (replayed["index"], replayed["status"], replayed["id"]) == (0, 200, results[0]["id"])
+    assert replayed["alerts"] == results[0]["alerts"]
     listed = (await client.get("/v1/notifications", headers=bearer(de))).json()["items"]
     assert sorted(n["reference"] for n in listed) == ["B-1", "B-3"]
 

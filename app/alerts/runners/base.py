@@ -25,6 +25,8 @@ class Event:
 
 
 Runner = Callable[[AsyncSession, Event, dict[str, Any]], Awaitable[list[Firing]]]
+# Fingerprints of open alerts that the event showed to be no longer true, with the reason.
+Resolver = Callable[[AsyncSession, Event], Awaitable[tuple[list[str], str]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,3 +36,5 @@ class Registration:
     code: str
     triggers: frozenset[Trigger]
     run: Runner
+    resolves_on: frozenset[Trigger] = frozenset()
+    resolve: Resolver | None = None

@@ -1,5 +1,291 @@
-"""Runners of further rules (being written)."""
+"""Runners of the incident rules: COMPANY_SHOPPING, PARTY_IN_PRIOR_INCIDENT, ROUTE_RISK and
+SEIZURE_CLUSTER.
 
-from app.alerts.runners.base import Registration
+Each rule is evaluated from both sides. The notification side evaluates the new notification
+against what came before it. The other side (a reply, a seizure) finds — by indexed lookups on the
+records' own dates — the notifications it may concern, then evaluates each of them exactly as the
+notification side would, with facts loaded for the union of their windows, and keeps only the
+firings about what the event brought (its parties, its country and substance group). So the same
+records sent in any order give the same fingerprints. SEIZURE_CLUSTER is keyed by the shared
+value itself; a notification that links clustered seizures afterwards resolves the cluster alert
+when too few unlinked seizures remain.
 
-REGISTRATIONS: list[Registration] = []
+Parties whose normalised name is on the ignored list ("TO ORDER", hub forwarders) never start
+these rules, as they never correlate.
+"""
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.alerts import gather
+from app.alerts import gather_incidents as lookup
+from app.alerts.rules import company_shopping, party_in_prior_incident, route_risk, seizure_cluster
+from app.alerts.rules.base import Firing
+from app.alerts.rules.facts import NotificationFacts, SeizureFacts
+from app.alerts.runners.base import Event, Registration
+from app.seizures.models import KIND as SEIZURE
+
+CLUSTER_CAP = 100  # a value shared by more seizures than this is too common to cluster on
+
+
+async def _kept(session: AsyncSession, party_ids: Iterable[str]) -> set[str]:
+    """Drop the entities whose name is on the ignored list."""
+    wanted = set(party_ids)
+    return wanted - await lookup.ignored_parties(session, wanted)
+
+
+async def _notification(session: AsyncSession, event: Event) -> NotificationFacts | None:
+    if event.record_id is None:
+        return None
+    return (await gather.notifications(session, [event.record_id])).get(event.record_id)
+
+
+async def _seizure(session: AsyncSession, event: Event) -> SeizureFacts | None:
+    if event.record_id is None:
+        return None
+    return (await gather.seizures(session, [event.record_id])).get(event.record_id)
+
+
+def _about(firings: Iterable[Firing], party_ids: set[str]) -> list[Firing]:
+    """Keep the firings about one of these parties."""
+    return [f for f in firings if set(f.parties) & party_ids]
+
+
+# COMPANY_SHOPPING ---------------------------------------------------------------------------
+
+
+async def _shopping(
+    session: AsyncSession,
+    candidates: Iterable[NotificationFacts],
+    targets: set[str],
+    first_refusal: date,
+    last_refusal: date,
+    params: dict[str, Any],
+) -> list[Firing]:
+    """Evaluate candidates against the refusals of these targets dated in the range."""
+    roles = company_shopping.ROLES
+    objections = await gather.notifications(
+        session,
+        await lookup.objections_naming(session, targets, roles, first_refusal, last_refusal),
+    )
+    stopped = await gather.seizures(
+        session,
+        await lookup.seizures_naming(
+            session, targets, roles, first_refusal, last_refusal, {company_shopping.STOPPED}
+        ),
+    )
+    firings: list[Firing] = []
+    for n in candidates:
+        found = company_shopping.evaluate(
+            n, list(objections.values()), list(stopped.values()), params
+        )
+        firings += _about(found, targets)
+    return firings
+
+
+async def run_company_shopping(
+    session: AsyncSession, event: Event, params: dict[str, Any]
+) -> list[Firing]:
+    """Notification: evaluate it. Reply (objection) or stopped shipment: evaluate the later
+    notifications naming the refused importer/consignee within the window."""
+    window = timedelta(days=int(params["window_days"]))
+    roles = company_shopping.ROLES
+    if event.trigger == "notification":
+        n = await _notification(session, event)
+        if n is None:
+            return []
+        targets = await _kept(session, n.party_ids(*roles))
+        if not targets:
+            return []
+        return await _shopping(session, [n], targets, n.notified_on - window, n.notified_on, params)
+    if event.trigger == "reply":
+        m = await _notification(session, event)
+        if m is None or m.decision != "objection":
+            return []
+        targets = await _kept(session, m.party_ids(*roles))
+        when = company_shopping.refusal_date(m)
+    elif event.trigger == "seizure":
+        s = await _seizure(session, event)
+        if s is None or s.type != company_shopping.STOPPED:
+            return []
+        targets = await _kept(session, company_shopping.seizure_party_ids(s, *roles))
+        when = s.occurred_on
+    else:
+        return []
+    if not targets:
+        return []
+    later = await gather.notifications(
+        session, await lookup.notifications_naming(session, targets, roles, when, when + window)
+    )
+    return await _shopping(session, later.values(), targets, when - window, when + window, params)
+
+
+# PARTY_IN_PRIOR_INCIDENT --------------------------------------------------------------------
+
+
+async def run_party_in_prior_incident(
+    session: AsyncSession, event: Event, params: dict[str, Any]
+) -> list[Firing]:
+    """Notification: evaluate it. Seizure: evaluate the notifications naming its parties dated
+    within the window after it."""
+    window = timedelta(days=int(params["window_days"]))
+    if event.trigger == "notification":
+        n = await _notification(session, event)
+        if n is None:
+            return []
+        targets = await _kept(session, n.party_ids())
+        candidates = [n]
+        first, last = n.notified_on - window, n.notified_on
+    elif event.trigger == "seizure":
+        s = await _seizure(session, event)
+        if s is None:
+            return []
+        targets = await _kept(session, {p.party_id for p in s.parties})
+        ids = await lookup.notifications_naming(
+            session, targets, None, s.occurred_on, s.occurred_on + window
+        )
+        candidates = list((await gather.notifications(session, ids)).values())
+        first, last = s.occurred_on - window, s.occurred_on + window
+    else:
+        return []
+    if not targets or not candidates:
+        return []
+    incidents = list(
+        (
+            await gather.seizures(
+                session, await lookup.seizures_naming(session, targets, None, first, last)
+            )
+        ).values()
+    )
+    firings: list[Firing] = []
+    for n in candidates:
+        firings += _about(party_in_prior_incident.evaluate(n, incidents, params), targets)
+    return firings
+
+
+# ROUTE_RISK ---------------------------------------------------------------------------------
+
+
+async def run_route_risk(
+    session: AsyncSession, event: Event, params: dict[str, Any]
+) -> list[Firing]:
+    """Notification: count the seizures in each transit country before shipment. Seizure:
+    evaluate the notifications transiting its country, shipped within the window after it."""
+    window = timedelta(days=int(params["window_days"]))
+    counted = route_risk.COUNTED_TYPES
+    if event.trigger == "notification":
+        n = await _notification(session, event)
+        if n is None or not n.transit_countries:
+            return []
+        families = {i.family for i in n.items}
+        ids: list[str] = []
+        for country in sorted(set(n.transit_countries)):
+            ids += await lookup.seizures_in(
+                session, country, families, n.shipped_on - window, n.shipped_on, counted
+            )
+        before = await gather.seizures(session, ids)
+        return route_risk.evaluate(n, list(before.values()), params)
+    if event.trigger != "seizure":
+        return []
+    s = await _seizure(session, event)
+    if s is None or s.type not in counted:
+        return []
+    families = route_risk.families(s)
+    found = await lookup.notifications_through(
+        session, s.country, families, s.occurred_on, s.occurred_on + window
+    )
+    if not found:
+        return []
+    notifications = await gather.notifications(session, found)
+    nearby = await gather.seizures(
+        session,
+        await lookup.seizures_in(
+            session, s.country, families, s.occurred_on - window, s.occurred_on + window, counted
+        ),
+    )
+    seizures = list(nearby.values())
+    firings: list[Firing] = []
+    for n in notifications.values():
+        wanted = {f"{n.id}:{s.country}:{family}" for family in families}
+        firings += [f for f in route_risk.evaluate(n, seizures, params) if f.key in wanted]
+    return firings
+
+
+# SEIZURE_CLUSTER ----------------------------------------------------------------------------
+
+Clusters = dict[tuple[str, str], list[SeizureFacts]]
+
+
+async def _affected(session: AsyncSession, event: Event) -> list[str]:
+    """The seizures whose clusters an event may change: a stored or amended seizure, or the
+    seizures a new notification is linked to (they leave their clusters)."""
+    if event.record_id is None:
+        return []
+    if event.trigger == "seizure":
+        return [event.record_id]
+    if event.trigger == "notification":
+        found = await gather.links(session, notification_id=event.record_id)
+        return sorted({link.seizure_id for link in found if link.linked})
+    return []
+
+
+async def _clusters(session: AsyncSession, seizure_ids: list[str]) -> tuple[Clusters, set[str]]:
+    """The unlinked seizures sharing each stored party/identifier key of these seizures, and
+    which of the seizures sharing them are linked."""
+    keys = await lookup.keys_of(session, SEIZURE, seizure_ids, seizure_cluster.KEY_TYPES)
+    shared = await lookup.sharing(session, SEIZURE, keys, CLUSTER_CAP)
+    ids = {i for members in shared.values() for i in members}
+    linked = await lookup.linked_seizures(session, ids)
+    facts = await gather.seizures(session, ids - linked)
+    return {k: [facts[i] for i in members if i in facts] for k, members in shared.items()}, linked
+
+
+async def run_seizure_cluster(
+    session: AsyncSession, event: Event, params: dict[str, Any]
+) -> list[Firing]:
+    """Seizure: the clusters of its stored keys (a linked seizure joins none). Notification: the
+    clusters its newly linked seizures leave, when they still hold `count` seizures (the alert
+    is updated without them)."""
+    affected = await _affected(session, event)
+    if not affected:
+        return []
+    clusters, linked = await _clusters(session, affected)
+    return seizure_cluster.evaluate(clusters, linked, params)
+
+
+async def resolve_seizure_cluster(session: AsyncSession, event: Event) -> tuple[list[str], str]:
+    """Name the cluster alerts left with fewer than `count` unlinked seizures: a notification
+    (or an amendment) explained them, so the same records in any order leave no open cluster."""
+    affected = await _affected(session, event)
+    if not affected:
+        return [], ""
+    clusters, linked = await _clusters(session, affected)
+    params = await lookup.rule_params(session, seizure_cluster.CODE)
+    still = {f.fingerprint for f in seizure_cluster.evaluate(clusters, linked, params)}
+    gone = [f"{seizure_cluster.CODE}:{t}:{v}" for t, v in sorted(clusters)]
+    return [f for f in gone if f not in still], "its seizures are now linked to notifications"
+
+
+REGISTRATIONS: list[Registration] = [
+    Registration(
+        company_shopping.CODE,
+        frozenset({"notification", "reply", "seizure"}),
+        run_company_shopping,
+    ),
+    Registration(
+        party_in_prior_incident.CODE,
+        frozenset({"notification", "seizure"}),
+        run_party_in_prior_incident,
+    ),
+    Registration(route_risk.CODE, frozenset({"notification", "seizure"}), run_route_risk),
+    Registration(
+        seizure_cluster.CODE,
+        frozenset({"seizure", "notification"}),
+        run_seizure_cluster,
+        resolves_on=frozenset({"seizure", "notification"}),
+        resolve=resolve_seizure_cluster,
+    ),
+]

@@ -1,5 +1,76 @@
-"""Runners of further rules (being written)."""
+"""Rules over a notification and its own history: NO_LEGITIMATE_USE, SPLIT_CONSIGNMENT,
+QUANTITY_SHORTFALL and ARRIVAL_AFTER_OBJECTION.
 
-from app.alerts.runners.base import Registration
+Each runner listens only to the events that can change its verdict, so that an unchanged fact is
+not fired again (which would reopen a closed alert as a new one).
+"""
 
-REGISTRATIONS: list[Registration] = []
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.alerts import gather
+from app.alerts import gather_notifications as lookups
+from app.alerts.rules import (
+    arrival_after_objection,
+    no_legitimate_use,
+    quantity_shortfall,
+    split_consignment,
+)
+from app.alerts.rules.base import Firing
+from app.alerts.rules.facts import NotificationFacts
+from app.alerts.runners.base import Event, Registration, Runner, Trigger
+
+
+async def _focus(session: AsyncSession, event: Event) -> NotificationFacts | None:
+    if event.record_id is None:
+        return None
+    return (await gather.notifications(session, [event.record_id])).get(event.record_id)
+
+
+def _on_notification(
+    evaluate: Callable[[NotificationFacts, dict[str, Any]], list[Firing]],
+) -> Runner:
+    """Run a rule that needs nothing but the notification itself."""
+
+    async def run(session: AsyncSession, event: Event, params: dict[str, Any]) -> list[Firing]:
+        n = await _focus(session, event)
+        return [] if n is None else evaluate(n, params)
+
+    return run
+
+
+async def run_split(session: AsyncSession, event: Event, params: dict[str, Any]) -> list[Firing]:
+    """Gather the notification's lane neighbours by party index, then evaluate the windows."""
+    n = await _focus(session, event)
+    if n is None:
+        return []
+    first, last = split_consignment.span(n.shipped_on, params)
+    ids: set[str] = set()
+    for lane in split_consignment.lanes(n):
+        ids.update(await lookups.lane_notifications(session, lane, first, last))
+    ids.discard(n.id)
+    related = await gather.notifications(session, ids)
+    return split_consignment.evaluate(n, list(related.values()), params)
+
+
+def _registration(code: str, triggers: set[Trigger], run: Runner) -> Registration:
+    return Registration(code, frozenset(triggers), run)
+
+
+REGISTRATIONS: list[Registration] = [
+    _registration(
+        no_legitimate_use.CODE, {"notification"}, _on_notification(no_legitimate_use.evaluate)
+    ),
+    # every notification counts whatever its status (see the rule), so only creations matter
+    _registration(split_consignment.CODE, {"notification"}, run_split),
+    _registration(
+        quantity_shortfall.CODE, {"arrival"}, _on_notification(quantity_shortfall.evaluate)
+    ),
+    _registration(
+        arrival_after_objection.CODE,
+        {"arrival", "reply"},
+        _on_notification(arrival_after_objection.evaluate),
+    ),
+]

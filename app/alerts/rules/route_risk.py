@@ -1,0 +1,85 @@
+"""ROUTE_RISK: a notification transits a country where its substance group keeps being seized.
+
+A notification N fires for each transit country T and substance group (family) F it holds when at
+least `count` seizures or stopped shipments holding F occurred in T (the incident's `country`)
+within `window_days` before N's shipping date (dispatch date, else notification date), bounds
+inclusive. Illicit laboratories, thefts and suspicious orders are not interdictions on a route
+and do not count.
+
+Key: `<N.id>:<T>:<F>`; the seizures are evidence lines, and a later seizure that joins the count
+updates the alert.
+"""
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from app.alerts.rules.base import Evidence, Firing
+from app.alerts.rules.facts import NotificationFacts, SeizureFacts
+
+CODE = "ROUTE_RISK"
+COUNTED_TYPES = frozenset({"seizure", "stopped_shipment"})
+
+
+def families(s: SeizureFacts) -> set[str]:
+    """Return the substance groups an incident holds."""
+    return {i.family for i in s.items}
+
+
+def evaluate(
+    notification: NotificationFacts, seizures: Sequence[SeizureFacts], params: dict[str, Any]
+) -> list[Firing]:
+    """Fire once per (transit country, substance group) with enough recent seizures."""
+    n = notification
+    count = int(params["count"])
+    window = int(params["window_days"])
+    last = n.shipped_on
+    first = last - timedelta(days=window)
+    relevant = {
+        s.id: s for s in seizures if s.type in COUNTED_TYPES and first <= s.occurred_on <= last
+    }
+    firings = []
+    for country in sorted(set(n.transit_countries)):
+        for family in sorted({i.family for i in n.items}):
+            hits = sorted(
+                (s for s in relevant.values() if s.country == country and family in families(s)),
+                key=lambda s: (s.occurred_on, s.reference, s.id),
+            )
+            if len(hits) >= count:
+                firings.append(_firing(n, country, family, hits, window))
+    return firings
+
+
+def _firing(
+    n: NotificationFacts, country: str, family: str, hits: list[SeizureFacts], window: int
+) -> Firing:
+    items = [i for i in n.items if i.family == family]
+    substances = ", ".join(sorted({i.substance_code for i in items}))
+    projects = {i.project for i in items if i.project}
+    evidence = []
+    for s in hits:
+        kg = sum(i.base_mg for i in s.items if i.family == family) / 1e6
+        held = ", ".join(sorted({i.substance_code for i in s.items if i.family == family}))
+        detail = (
+            f"{s.type.replace('_', ' ')} {s.reference} in {country} on {s.occurred_on}: "
+            f"{kg:g} kg {held}"
+        )
+        evidence.append(Evidence("seizure_in_transit_country", detail, 1.0))
+    title = f"Notification {n.reference} transits {country}, where {family} was seized"
+    summary = (
+        f"{len(hits)} seizures of the {family} group in {country} in the {window} days "
+        f"before shipment on {n.shipped_on}; notification {n.reference} ({substances}) "
+        f"from {n.exporting_country} to {n.importing_country} transits {country}"
+    )
+    return Firing(
+        rule=CODE,
+        key=f"{n.id}:{country}:{family}",
+        severity="medium",
+        title=title[:300],
+        summary=summary,
+        countries=n.countries,
+        project=min(projects) if projects else None,
+        notifications=(n.id,),
+        seizures=tuple(s.id for s in hits),
+        evidence=tuple(evidence),
+    )
