@@ -24,7 +24,7 @@ serve: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy app migrations scripts
+	$(BIN)/mypy app migrations scripts bench
 
 openapi: install
 	$(BIN)/python scripts/export_openapi.py

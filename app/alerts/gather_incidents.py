@@ -56,6 +56,27 @@ async def ignored_parties(session: AsyncSession, party_ids: Iterable[str]) -> se
     return set((await session.scalars(stmt)).all())
 
 
+PARTY_CAP = 200
+
+
+async def _usable(session: AsyncSession, kind: str, party_ids: Collection[str]) -> list[str]:
+    """Drop parties mentioned more than PARTY_CAP times by records of a kind (hub forwarders,
+    big importers): they are too common to mean anything, and reading them all would make the
+    cost of a lookup grow with the store. Each count reads at most PARTY_CAP + 1 index rows."""
+    usable = []
+    for party_id in sorted(party_ids):
+        named = (
+            select(RecordParty.id)
+            .where(RecordParty.party_id == party_id, RecordParty.kind == kind)
+            .limit(PARTY_CAP + 1)
+            .subquery()
+        )
+        count = (await session.execute(select(func.count()).select_from(named))).scalar_one()
+        if count <= PARTY_CAP:
+            usable.append(party_id)
+    return usable
+
+
 async def notifications_naming(
     session: AsyncSession,
     party_ids: Collection[str],
@@ -64,6 +85,7 @@ async def notifications_naming(
     last: date,
 ) -> list[str]:
     """Notifications naming any of these entities (in these roles), notified in [first, last]."""
+    party_ids = await _usable(session, NOTIFICATION, party_ids)
     if not party_ids:
         return []
     stmt = (
@@ -95,6 +117,7 @@ async def objections_naming(
 
     The objection's date is its `replied_on`, or the notification date when none is stored.
     """
+    party_ids = await _usable(session, NOTIFICATION, party_ids)
     if not party_ids:
         return []
     objected_on = func.coalesce(Notification.replied_on, Notification.notified_on)
@@ -127,6 +150,7 @@ async def seizures_naming(
     types: Collection[str] | None = None,
 ) -> list[str]:
     """Seizures/incidents naming these entities (in these roles), occurred in [first, last]."""
+    party_ids = await _usable(session, SEIZURE, party_ids)
     if not party_ids:
         return []
     stmt = (

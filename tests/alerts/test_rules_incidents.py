@@ -467,3 +467,20 @@ async def test_parties_with_ignored_names_start_none_of_these_rules(app, client,
     assert {a["rule"] for a in n["alerts"]}.isdisjoint({SHOPPING, PRIOR})
     for rule in (SHOPPING, PRIOR, CLUSTER):
         assert await fingerprints(app, rule) == []
+
+
+async def test_a_party_named_by_too_many_records_stops_fanning_out(app, client, keys, monkeypatch):
+    from app.alerts import gather_incidents
+
+    monkeypatch.setattr(gather_incidents, "PARTY_CAP", 1)
+    for ref in ("DE-2026-0020", "DE-2026-0021"):
+        await post_pen(client, keys["DE"], pen(ref, "2026-11-02"))
+    earlier = incident(
+        "NL-2025-0020",
+        "2025-02-01",
+        parties=[{"role": "consignee", "name": "LAGOS PHARMA LIMITED", "country": "NG"}],
+    )
+    assert raised(await post_incident(client, keys["NL"], earlier), PRIOR) == []
+    monkeypatch.setattr(gather_incidents, "PARTY_CAP", 4)  # 2 notifications x (importer, consignee)
+    again = incident("NL-2025-0021", "2025-02-02", parties=earlier["parties"])
+    assert len(raised(await post_incident(client, keys["NL"], again), PRIOR)) == 2
