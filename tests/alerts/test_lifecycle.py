@@ -127,3 +127,23 @@ async def test_false_positive_is_not_reopened(client, keys):
         f"/v1/notifications/{nid}/reply", json={"decision": "objection"}, headers=bearer(keys["NG"])
     )
     assert [a for a in r.json()["alerts"] if a["rule"] == "SEIZURE_MATCHES_NOTIFICATION"] == []
+
+
+async def test_near_misses_raise_neither_match_nor_mismatch(client, keys):
+    await client.post("/v1/notifications", json=notification(), headers=bearer(keys["DE"]))
+    late = seizure(reference="NL-LATE", occurred_on="2028-01-15")  # > 365 days after dispatch
+    r = await client.post("/v1/seizures", json=late, headers=bearer(keys["NL"]))
+    assert [a["rule"] for a in r.json()["alerts"]] == []
+    honest = seizure(
+        reference="NL-HONEST",
+        items=[
+            {
+                "substance": "ephedrine",
+                "quantity": 480,
+                "unit": "kg",
+                "declared_as": "Ephedrine HCl",
+            }
+        ],
+    )
+    r = await client.post("/v1/seizures", json=honest, headers=bearer(keys["NL"]))
+    assert [a["rule"] for a in r.json()["alerts"]] == ["SEIZURE_MATCHES_NOTIFICATION"]
