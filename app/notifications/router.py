@@ -25,6 +25,7 @@ from app.notifications.schemas import (
     ReplyIn,
     Status,
 )
+from app.records import idempotency
 from app.records import service as records
 from app.records.schemas import BatchOut, EventOut, Page
 from app.reference.query import SubstanceFilter
@@ -73,7 +74,7 @@ async def create_batch(
         notification, created, raised = await service.create(session, principal, item, clock)
         return notification.id, created, alerts.visible_out(raised, principal)
 
-    return BatchOut(results=await records.run_batch(session, body.items, _ADAPTER, create))
+    return BatchOut(results=await idempotency.run_batch(session, body.items, _ADAPTER, create))
 
 
 @router.get("", summary="List notifications", responses=_READ)

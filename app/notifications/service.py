@@ -25,6 +25,7 @@ from app.notifications.schemas import (
     Reply,
     ReplyIn,
 )
+from app.records import idempotency
 from app.records import repository as record_repository
 from app.records import service as records
 from app.records.models import RecordItem
@@ -85,7 +86,7 @@ async def create(
         created_at=now,
         updated_at=now,
     )
-    notification, created = await records.insert_once(session, notification, find)
+    notification, created = await idempotency.insert_once(session, notification, find)
     if not created:
         return await _replay(session, notification, canonical)
     session.add_all(items)
@@ -108,7 +109,7 @@ async def create(
 async def _replay(
     session: AsyncSession, existing: Notification, canonical: dict[str, object]
 ) -> tuple[Notification, bool, list[Alert]]:
-    records.check_replay(existing, canonical)
+    idempotency.check_replay(existing, canonical)
     return existing, False, await alerts.raised_by(session, KIND, existing.id)
 
 

@@ -14,6 +14,7 @@ from app.db import SessionDep
 from app.errors import problem_responses
 from app.kit.dependencies import ID_PATTERN, ClockDep, Cursor, Limit, RecordId
 from app.kit.types import CountryCode
+from app.records import idempotency
 from app.records import service as records
 from app.records.schemas import BatchOut, EventOut, Page
 from app.reference.query import SubstanceFilter
@@ -74,7 +75,7 @@ async def create_batch(
         seizure, created, raised = await service.create(session, principal, item, clock)
         return seizure.id, created, alerts.visible_out(raised, principal)
 
-    return BatchOut(results=await records.run_batch(session, body.items, _ADAPTER, create))
+    return BatchOut(results=await idempotency.run_batch(session, body.items, _ADAPTER, create))
 
 
 @router.get("", summary="List seizures and incidents", responses=_READ)

@@ -14,6 +14,7 @@ from app.auth.schemas import Principal
 from app.correlation import service as correlation
 from app.errors import Forbidden, NotFound
 from app.kit.clock import Clock
+from app.records import idempotency
 from app.records import repository as record_repository
 from app.records import service as records
 from app.records.models import RecordItem, RecordParty
@@ -69,7 +70,7 @@ async def create(
         updated_at=now,
         **{c: getattr(body, c) for c in _COLUMNS},
     )
-    seizure, created = await records.insert_once(session, seizure, find)
+    seizure, created = await idempotency.insert_once(session, seizure, find)
     if not created:
         return await _replay(session, seizure, canonical)
     session.add_all(items)
@@ -84,7 +85,7 @@ async def create(
 async def _replay(
     session: AsyncSession, existing: Seizure, canonical: dict[str, object]
 ) -> tuple[Seizure, bool, list[Alert]]:
-    records.check_replay(existing, canonical)
+    idempotency.check_replay(existing, canonical)
     return existing, False, await alerts.raised_by(session, KIND, existing.id)
 
 
