@@ -2,13 +2,13 @@
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.alerts.models import Alert, AlertChange, AlertCountry
 
 
-def _visible_to(country: str) -> object:
+def _visible_to(country: str) -> ColumnElement[bool]:
     return AlertChange.alert_id.in_(
         select(AlertCountry.alert_id).where(AlertCountry.country == country)
     )
@@ -41,7 +41,7 @@ async def changes(
         stmt = stmt.where(AlertChange.mode == "active")
     for c in (viewer_country, country):
         if c is not None:
-            stmt = stmt.where(_visible_to(c))  # type: ignore[arg-type]
+            stmt = stmt.where(_visible_to(c))
     return (await session.scalars(stmt.order_by(AlertChange.seq).limit(limit))).all()
 
 

@@ -70,35 +70,28 @@ class _Filters:
             bool, Query(description="Also list alerts of rules in monitor mode.")
         ] = False,
     ) -> None:
-        self.values = {
-            "status": status,
-            "rule": rule,
-            "severity": severity,
-            "country": country,
-            "project": project,
-            "include_monitor": include_monitor,
-        }
+        self.status, self.rule, self.severity = status, rule, severity
+        self.country, self.project, self.include_monitor = country, project, include_monitor
 
     def key(self) -> str:
-        return json.dumps(self.values, sort_keys=True)
+        return json.dumps(vars(self), sort_keys=True)
 
 
 async def _read(
     session: SessionDep, principal: Principal, filters: _Filters, after: int, limit: int
 ) -> list[AlertChange]:
-    v = filters.values
     return list(
         await repository.changes(
             session,
             after=after,
             limit=limit,
             viewer_country=None if principal.is_admin else principal.country,
-            status=v["status"],  # type: ignore[arg-type]
-            rule=v["rule"],  # type: ignore[arg-type]
-            severity=v["severity"],  # type: ignore[arg-type]
-            country=v["country"],  # type: ignore[arg-type]
-            project=v["project"],  # type: ignore[arg-type]
-            include_monitor=bool(v["include_monitor"]),
+            status=filters.status,
+            rule=filters.rule,
+            severity=filters.severity,
+            country=filters.country,
+            project=filters.project,
+            include_monitor=filters.include_monitor,
         )
     )
 
