@@ -1,9 +1,10 @@
-"""The `precursor-alerts` command line: serve, migrate, authority, sweep, demo."""
+"""The `precursor-alerts` command line: serve, migrate, authority, sweep, demo, import."""
 
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from datetime import date
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
@@ -150,6 +151,58 @@ def sweep(
         typer.echo(f"sweep as of {day} skipped: another sweep is running")
     else:
         typer.echo(f"sweep as of {day}: {raised} alerts raised or updated")
+
+
+@cli.command("import")
+def import_command(
+    file: Annotated[
+        Path,
+        typer.Argument(exists=True, dir_okay=False, readable=True, help="NDJSON file of records."),
+    ],
+    authority_map: Annotated[
+        str | None,
+        typer.Option(
+            "--authority-map",
+            help='JSON object mapping the file\'s "authority" values to authority ids.',
+        ),
+    ] = None,
+) -> None:
+    """Import notifications, seizures, replies and arrivals from newline-delimited JSON.
+
+    Each line is {"type": "notification"|"seizure"|"reply"|"arrival", "authority": ID,
+    "body": {...}}; replies and arrivals also name "reference" and "exporter_authority".
+    Records go through the same checks, correlation and rules as the API, one transaction each.
+    Re-running is safe (stored records are replays); FILE.progress lets a restart skip the
+    lines already done. Bad lines are reported as "line N: field: message" and make the exit
+    code 1.
+    """
+    from app.bulk import Importer, import_file
+    from app.kit.clock import Clock
+
+    mapping: dict[str, str] = {}
+    if authority_map is not None:
+        try:
+            loaded = json.loads(authority_map)
+        except json.JSONDecodeError as exc:
+            raise typer.BadParameter(exc.msg, param_hint="--authority-map") from None
+        if not isinstance(loaded, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in loaded.items()
+        ):
+            raise typer.BadParameter(
+                "must be a JSON object of strings", param_hint="--authority-map"
+            )
+        mapping = loaded
+
+    engine = create_engine(get_settings().database_url)
+    with asyncio.Runner() as runner:
+        try:
+            importer = Importer(create_sessionmaker(engine), Clock(), mapping)
+            summary = import_file(file, importer, runner)
+        finally:
+            runner.run(engine.dispose())
+    typer.echo(summary.text())
+    if summary.failed:
+        raise typer.Exit(1)
 
 
 @authority_cli.command("create")
