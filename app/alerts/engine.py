@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.alerts import service
+from app.alerts import gather, service
 from app.alerts.models import Alert, RuleSetting
 from app.alerts.rules.catalogue import RULES
 from app.alerts.runners import alr, incidents, links, notification_rules, sweep
@@ -35,11 +35,15 @@ async def dispatch(session: AsyncSession, event: Event, now: datetime) -> list[A
     current = await settings(session)
     firings = []
     modes = {}
-    for code, registration in REGISTRY.items():
-        enabled, mode, params = current[code]
-        if enabled and event.trigger in registration.triggers:
-            firings += await registration.run(session, event, params)
-            modes[code] = mode
+    gather.remember_facts(session)
+    try:
+        for code, registration in REGISTRY.items():
+            enabled, mode, params = current[code]
+            if enabled and event.trigger in registration.triggers:
+                firings += await registration.run(session, event, params)
+                modes[code] = mode
+    finally:
+        gather.forget_facts(session)
     changed = await service.apply(session, firings, modes, now)
     for code, registration in REGISTRY.items():
         if current[code][0] and registration.resolve and event.trigger in registration.resolves_on:

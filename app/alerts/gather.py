@@ -1,7 +1,8 @@
 """Load rule facts and find related records, always through indexed lookups."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import date
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +17,7 @@ from app.reference.substances import catalogue
 from app.seizures.models import KIND as SEIZURE
 from app.seizures.models import Seizure
 
+F = TypeVar("F")
 LIMIT = 500  # no rule needs more related records than this to decide
 
 
@@ -42,9 +44,48 @@ def _parties(rows: Sequence[RecordParty]) -> tuple[PartyFacts, ...]:
     return tuple(PartyFacts(r.role, r.party_id, r.name, r.country) for r in rows)
 
 
+FACTS = "rule_facts"
+
+
+def remember_facts(session: AsyncSession) -> None:
+    """Let the rules of one dispatch share the facts they load (nothing is written meanwhile)."""
+    session.info[FACTS] = {}
+
+
+def forget_facts(session: AsyncSession) -> None:
+    """End the sharing started by `remember_facts`."""
+    session.info.pop(FACTS, None)
+
+
+async def _shared(
+    session: AsyncSession,
+    ids: Iterable[str],
+    load: Callable[[AsyncSession, list[str]], Awaitable[dict[str, F]]],
+) -> dict[str, F]:
+    """Load facts once per dispatch: each rule's runner asks for the same records."""
+    wanted = list(dict.fromkeys(ids))
+    cache: dict[tuple[str, str], Any] | None = session.info.get(FACTS)
+    if cache is None:
+        return await load(session, wanted)
+    missing = [i for i in wanted if (load.__name__, i) not in cache]
+    for key, value in (await load(session, missing)).items() if missing else ():
+        cache[(load.__name__, key)] = value
+    return {i: cache[(load.__name__, i)] for i in wanted if (load.__name__, i) in cache}
+
+
 async def notifications(session: AsyncSession, ids: Iterable[str]) -> dict[str, NotificationFacts]:
     """Load notifications as facts."""
-    wanted = list(dict.fromkeys(ids))
+    return await _shared(session, ids, _load_notifications)
+
+
+async def seizures(session: AsyncSession, ids: Iterable[str]) -> dict[str, SeizureFacts]:
+    """Load seizures as facts."""
+    return await _shared(session, ids, _load_seizures)
+
+
+async def _load_notifications(
+    session: AsyncSession, wanted: list[str]
+) -> dict[str, NotificationFacts]:
     if not wanted:
         return {}
     rows = (await session.scalars(select(Notification).where(Notification.id.in_(wanted)))).all()
@@ -74,9 +115,7 @@ async def notifications(session: AsyncSession, ids: Iterable[str]) -> dict[str, 
     }
 
 
-async def seizures(session: AsyncSession, ids: Iterable[str]) -> dict[str, SeizureFacts]:
-    """Load seizures as facts."""
-    wanted = list(dict.fromkeys(ids))
+async def _load_seizures(session: AsyncSession, wanted: list[str]) -> dict[str, SeizureFacts]:
     if not wanted:
         return {}
     rows = (await session.scalars(select(Seizure).where(Seizure.id.in_(wanted)))).all()
