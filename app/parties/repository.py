@@ -22,21 +22,36 @@ async def by_identifier(
     return None
 
 
-async def blocked(session: AsyncSession, keys: Iterable[str], cap: int) -> list[str]:
-    """Return party ids sharing a blocking key; keys held by more than `cap` parties are skipped."""
+async def blocked_map(session: AsyncSession, keys: Iterable[str], cap: int) -> dict[str, list[str]]:
+    """Return the party ids under each blocking key; keys held by more than `cap` parties get
+    none (too common to tell parties apart)."""
     wanted = sorted(set(keys))
+    out: dict[str, list[str]] = {k: [] for k in wanted}
     if not wanted:
-        return []
+        return out
     parts = [
         select(PartyBlock.key, PartyBlock.party_id).where(PartyBlock.key == k).limit(cap + 1)
         for k in wanted
     ]
     stmt = union_all(*[p.subquery().select() for p in parts]) if len(parts) > 1 else parts[0]
-    rows = (await session.execute(stmt)).all()
-    counts: dict[str, int] = {}
-    for key, _ in rows:
-        counts[key] = counts.get(key, 0) + 1
-    return list(dict.fromkeys(p for key, p in rows if counts[key] <= cap))
+    for key, party_id in (await session.execute(stmt)).all():
+        out[key].append(party_id)
+    return {k: ids if len(ids) <= cap else [] for k, ids in out.items()}
+
+
+async def blocked(session: AsyncSession, keys: Iterable[str], cap: int) -> list[str]:
+    """Return party ids sharing a blocking key; keys held by more than `cap` parties are skipped."""
+    found = await blocked_map(session, keys, cap)
+    return list(dict.fromkeys(i for k in sorted(found) for i in found[k]))
+
+
+async def blocks_of(session: AsyncSession, party_id: str, keys: Iterable[str]) -> set[str]:
+    """Return which of these blocking keys an entity already has."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return set()
+    stmt = select(PartyBlock.key).where(PartyBlock.party_id == party_id, PartyBlock.key.in_(wanted))
+    return set((await session.scalars(stmt)).all())
 
 
 async def live(session: AsyncSession, ids: Sequence[str]) -> list[Party]:

@@ -5,6 +5,8 @@ identifiers), never from a scan; each candidate's spellings are scored with `sam
 """
 
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, delete, select, update
@@ -29,16 +31,47 @@ def _keys_of(
     return keys | set(blocking_keys(party_key(name, None))) if country else keys
 
 
+@dataclass
+class Pool:
+    """The candidate entities of a record's parties, loaded in three queries for all of them,
+    and kept current as entities and spellings are added while they are resolved."""
+
+    blocks: dict[str, list[str]]
+    parties: dict[str, Party]
+    spellings: dict[str, list[PartyAlias]]
+
+    def candidates(self, lookups: list[str], exclude: str | None) -> list[Party]:
+        """Live entities under these keys, in key order."""
+        ids = dict.fromkeys(i for k in sorted(set(lookups)) for i in self.blocks.get(k, ()))
+        found = (self.parties.get(i) for i in ids if i != exclude)
+        return [p for p in found if p is not None and p.merged_into is None]
+
+    def add(self, party: Party, alias: PartyAlias, blocks: set[str]) -> None:
+        """Take in a spelling just stored (of a new or known entity)."""
+        self.parties.setdefault(party.id, party)
+        self.spellings.setdefault(party.id, []).append(alias)
+        for block in blocks & self.blocks.keys():
+            held = self.blocks[block]
+            if party.id not in held and len(held) < BLOCK_CAP:
+                held.append(party.id)
+
+
+async def load_pool(session: AsyncSession, keys: Iterable[PartyKey]) -> Pool:
+    """Load the candidates of several parties at once."""
+    blocks = await repository.blocked_map(
+        session, {b for key in keys for b in blocking_keys(key)}, BLOCK_CAP
+    )
+    ids = list(dict.fromkeys(i for held in blocks.values() for i in held))
+    parties = {p.id: p for p in await repository.live(session, ids)}
+    return Pool(blocks, parties, await repository.aliases(session, list(parties)))
+
+
 async def _best_by_name(
-    session: AsyncSession, key: PartyKey, exclude: str | None = None
+    session: AsyncSession, key: PartyKey, pool: Pool, exclude: str | None = None
 ) -> tuple[Party, float] | None:
-    lookups = blocking_keys(key)
-    ids = [i for i in await repository.blocked(session, lookups, BLOCK_CAP) if i != exclude]
-    parties = await repository.live(session, ids)
-    spellings = await repository.aliases(session, [p.id for p in parties])
     best: tuple[Party, float] | None = None
-    for party in parties:
-        names = [a.name for a in spellings[party.id]] or [party.name]
+    for party in pool.candidates(blocking_keys(key), exclude):
+        names = [a.name for a in pool.spellings.get(party.id, [])] or [party.name]
         for name in names:
             other = party_key(name, party.country, party.lei, party.vat, party.eori)
             matched, score, _ = same_party(key, other)
@@ -47,14 +80,20 @@ async def _best_by_name(
     return best
 
 
-async def _remember(session: AsyncSession, party: Party, name: str, key: PartyKey) -> None:
+async def _remember(
+    session: AsyncSession, party: Party, name: str, key: PartyKey, pool: Pool | None = None
+) -> None:
     """Keep a new spelling of a party and its blocking keys."""
     normalized = normalize_name(name)[:NAME_MAX]
     if await session.get(PartyAlias, (party.id, normalized)) is None:
-        session.add(PartyAlias(party_id=party.id, normalized_name=normalized, name=name))
-        for block in _keys_of(name, party.country, key.lei, key.vat, key.eori):
-            if await session.get(PartyBlock, (block, party.id)) is None:
-                session.add(PartyBlock(key=block, party_id=party.id))
+        alias = PartyAlias(party_id=party.id, normalized_name=normalized, name=name)
+        session.add(alias)
+        blocks = _keys_of(name, party.country, key.lei, key.vat, key.eori)
+        if pool is not None:
+            pool.add(party, alias, blocks)
+        # One query for the keys the entity already has (a new spelling shares most of them).
+        blocks -= await repository.blocks_of(session, party.id, blocks)
+        session.add_all(PartyBlock(key=block, party_id=party.id) for block in sorted(blocks))
         await session.flush()
 
 
@@ -98,23 +137,27 @@ async def resolve(
     vat: str | None,
     eori: str | None,
     now: datetime,
+    pool: Pool | None = None,
 ) -> Party:
-    """Find or create the entity for a party; an identifier match absorbs a name-only twin."""
+    """Find or create the entity for a party; an identifier match absorbs a name-only twin.
+
+    `pool` holds the candidates when several parties are resolved together (load_pool)."""
     key = party_key(name, country, lei, vat, eori)
+    pool = pool or await load_pool(session, [key])
     by_id = await repository.by_identifier(session, lei=lei, vat=vat, eori=eori)
     if by_id is not None:
-        twin = await _best_by_name(session, key, exclude=by_id.id)
+        twin = await _best_by_name(session, key, pool, exclude=by_id.id)
         if twin is not None and not (twin[0].lei or twin[0].vat or twin[0].eori):
             await merge(session, twin[0], by_id)
-        await _remember(session, by_id, name, key)
+        await _remember(session, by_id, name, key, pool)
         return by_id
-    best = await _best_by_name(session, key)
+    best = await _best_by_name(session, key, pool)
     if best is not None:
         party = best[0]
         for column, value in (("lei", lei), ("vat", vat), ("eori", eori)):
             if value and getattr(party, column) is None:
                 setattr(party, column, value)
-        await _remember(session, party, name, key)
+        await _remember(session, party, name, key, pool)
         return party
     party = Party(
         id=str(uuid.uuid4()),
@@ -128,7 +171,7 @@ async def resolve(
     )
     session.add(party)
     await session.flush()
-    await _remember(session, party, name, key)
+    await _remember(session, party, name, key, pool)
     return party
 
 

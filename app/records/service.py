@@ -15,6 +15,7 @@ from app.errors import InvalidInput
 from app.identifiers import base_mg, mg_to_kg, net_mg
 from app.kit.dependencies import ID_PATTERN
 from app.kit.pagination import decode_cursor, encode_cursor
+from app.matching.similarity import PartyKey, party_key
 from app.parties import service as party_service
 from app.records.models import RecordCountry, RecordEvent, RecordItem, RecordParty
 from app.records.schemas import (
@@ -98,6 +99,13 @@ def build_items(
     return rows
 
 
+def _key(party: PartyIn) -> PartyKey:
+    ids = party.identifiers
+    if ids is None:
+        return party_key(party.name, party.country)
+    return party_key(party.name, party.country, ids.lei, ids.vat, ids.eori)
+
+
 async def store_parties(
     session: AsyncSession,
     kind: str,
@@ -107,6 +115,8 @@ async def store_parties(
 ) -> list[RecordParty]:
     """Resolve each (position, role, party) to an entity and store it against the record."""
     rows = []
+    parties = list(parties)
+    pool = await party_service.load_pool(session, [_key(p) for _, _, p in parties])
     for position, role, party in parties:
         ids = party.identifiers
         entity = await party_service.resolve(
@@ -117,6 +127,7 @@ async def store_parties(
             vat=ids.vat if ids else None,
             eori=ids.eori if ids else None,
             now=now,
+            pool=pool,
         )
         row = RecordParty(
             kind=kind,
