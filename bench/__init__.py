@@ -1,1 +1,2 @@
-"""Benchmarks: run them with `python -m bench.<name>`; results go next to them as Markdown."""
+"""Benchmarks: `python -m bench` (the whole service, figures in bench/results.md) and
+`python -m bench.correlation` (correlation alone, figures in bench/correlation.md)."""

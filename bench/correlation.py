@@ -1002,7 +1002,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         default=DEFAULT_ADMIN_URL,
         help="any database on the server; a fresh one is created",
     )
-    p.add_argument("--output", default=str(Path(__file__).with_name("results.md")))
+    p.add_argument("--output", default=str(Path(__file__).with_name("correlation.md")))
     p.add_argument("--keep", action="store_true", help="keep the database afterwards")
     return p.parse_args(argv)
 

@@ -30,7 +30,7 @@ class Sizes:
     imported: int  # records in the bulk-import file
 
 
-QUICK = Sizes(300, 200, 8, 6, 50, 2, 10_000, 50_000, 60, 10_000, 200, 20, 300)
+QUICK = Sizes(150, 150, 8, 4, 50, 2, 10_000, 50_000, 50, 10_000, 150, 20, 150)
 FULL = Sizes(2_000, 1_000, 8, 20, 50, 2, 10_000, 1_000_000, 300, 100_000, 1_000, 100, 3_000)
 WARMUP = 20
 
@@ -55,6 +55,11 @@ class Context:
         """Start a server and remember it for the memory figure."""
         self.servers.append(server)
         return server.start()
+
+    def stop_all(self) -> None:
+        """Stop every server still running (after an error)."""
+        for server in self.servers:
+            server.stop()
 
 
 def draw(stream: Stream, n: int, prefix: str) -> list[Draft]:

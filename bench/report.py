@@ -138,7 +138,7 @@ def render(r: dict[str, Any]) -> str:
         _row("floor idle poll (304)", _n(f["floor_poll_p50_ms"]), _n(f["floor_poll_p99_ms"])),
         _row("page of 100 alerts from a random cursor", _n(f["page_p50_ms"]), _n(f["page_p99_ms"])),
         "",
-        f"## Trace ({t['seizures']} seizures with the most correlation keys, "
+        f"## Trace ({t['seizures']} seizures with the most scored candidates, "
         f"at {g['large_n']:,} stored)",
         "",
         f"p50 {_n(t['p50_ms'])} ms, p99 {_n(t['p99_ms'])} ms; matches per trace: mean "

@@ -67,6 +67,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             results["trace"] = await scale.trace(st)
             results["bulk_import"] = await scale.bulk_import(st)
         finally:
+            ctx.stop_all()
             await st.close()
         if args.keep_logs:
             await asyncio.to_thread(_print_logs, Path(tmp))

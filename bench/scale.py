@@ -149,7 +149,7 @@ async def _to_the_end(http: Any, headers: dict[str, str]) -> tuple[str, str]:
 
 async def feed(st: Store) -> dict[str, Any]:
     """Idle polls (304) of a dashboard that sees no new alert and 100-alert pages, beside the
-    floor's idle poll, with ~`alerts` alerts stored while records are being posted."""
+    floor's idle poll, with ~`alerts` alerts stored, while each server stores records."""
     ctx, s = st.ctx, st.ctx.sizes
     total = await fixtures.clone_alerts(st.db.dsn, s.alerts)
     conn = await asyncpg.connect(st.db.dsn)
@@ -172,11 +172,14 @@ async def feed(st: Store) -> dict[str, Any]:
             load.client(app.url, 4) as http,
             load.client(floor.url, 1) as floor_http,
             load.client(app.url, 2) as ingest_http,
+            load.client(floor.url, 2) as floor_ingest,
         ):
             cursor, etag = await _to_the_end(http, idle)
             floor_etag = (await floor_http.get("/floor/poll")).headers["ETag"]
-            ingest = asyncio.create_task(
-                load.run(ingest_http, fixtures.singles(background, st.keys), 2)
+            # Each server stores records with two requests in flight, as fast as it can.
+            ingest = asyncio.gather(
+                load.run(ingest_http, fixtures.singles(background, st.keys), 2),
+                load.run(floor_ingest, fixtures.floor_singles(background), 2),
             )
             await asyncio.sleep(2)  # let ingest get going
             polls: list[float] = []
@@ -234,14 +237,14 @@ async def _timed(
 
 
 async def trace(st: Store) -> dict[str, Any]:
-    """Trace the seizures with the most correlation keys, as their country's investigator."""
+    """Trace the seizures with the most scored candidates, as their country's investigator."""
     ctx, n = st.ctx, st.ctx.sizes.traces
     conn = await asyncpg.connect(st.db.dsn)
     try:
         rows = await conn.fetch(
             "SELECT s.id, s.reporting_country FROM seizures s JOIN ("
-            "SELECT record_id, count(*) AS keys FROM correlation_keys WHERE kind = 'seizure' "
-            "GROUP BY record_id ORDER BY count(*) DESC LIMIT $1) k ON k.record_id = s.id",
+            "SELECT seizure_id, count(*) AS n FROM links "
+            "GROUP BY seizure_id ORDER BY count(*) DESC LIMIT $1) k ON k.seizure_id = s.id",
             n,
         )
     finally:

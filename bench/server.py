@@ -91,7 +91,8 @@ class Server:
             self.process.wait()
 
     def __enter__(self) -> "Server":
-        return self.start()
+        running = self.process is not None and self.process.poll() is None
+        return self if running else self.start()
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
