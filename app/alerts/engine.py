@@ -9,12 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.alerts import gather, service
 from app.alerts.models import Alert, RuleSetting
 from app.alerts.rules.catalogue import RULES
-from app.alerts.runners import alr, incidents, links, notification_rules, sweep
+from app.alerts.runners import alr, incidents, links, notification_rules, route, sweep
 from app.alerts.runners.base import Event, Registration
 
 REGISTRY: dict[str, Registration] = {
     r.code: r
-    for module in (links, alr, notification_rules, incidents, sweep)
+    for module in (links, alr, notification_rules, incidents, route, sweep)
     for r in module.REGISTRATIONS
 }
 

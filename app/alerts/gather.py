@@ -1,5 +1,6 @@
 """Load rule facts and find related records, always through indexed lookups."""
 
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import date
 from typing import Any, TypeVar
@@ -11,7 +12,6 @@ from app.alerts.rules.facts import ItemFacts, LinkFacts, NotificationFacts, Part
 from app.correlation.models import Link
 from app.notifications.models import KIND as NOTIFICATION
 from app.notifications.models import Notification
-from app.records import service as records
 from app.records.models import RecordItem, RecordParty
 from app.reference.substances import catalogue
 from app.seizures.models import KIND as SEIZURE
@@ -21,7 +21,7 @@ F = TypeVar("F")
 LIMIT = 500  # no rule needs more related records than this to decide
 
 
-def _items(rows: Sequence[RecordItem]) -> tuple[ItemFacts, ...]:
+def _items(rows: Sequence[Any]) -> tuple[ItemFacts, ...]:
     out = []
     for r in rows:
         s = catalogue().get(r.substance_code)
@@ -40,8 +40,45 @@ def _items(rows: Sequence[RecordItem]) -> tuple[ItemFacts, ...]:
     return tuple(out)
 
 
-def _parties(rows: Sequence[RecordParty]) -> tuple[PartyFacts, ...]:
+def _parties(rows: Sequence[Any]) -> tuple[PartyFacts, ...]:
     return tuple(PartyFacts(r.role, r.party_id, r.name, r.country) for r in rows)
+
+
+async def _children(
+    session: AsyncSession, kind: str, ids: list[str]
+) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
+    """Load the items (arrivals under `<id>:arrival`) and parties of records, as facts need."""
+    # Only the columns the facts use, and no countries (records.load_children reads those too).
+    items: dict[str, list[Any]] = defaultdict(list)
+    parties: dict[str, list[Any]] = defaultdict(list)
+    item_rows = await session.execute(
+        select(
+            RecordItem.record_id,
+            RecordItem.kind,
+            RecordItem.substance_code,
+            RecordItem.net_mg,
+            RecordItem.base_mg,
+            RecordItem.declared_as,
+        )
+        .where(RecordItem.kind.in_([kind, f"{kind}_arrival"]), RecordItem.record_id.in_(ids))
+        .order_by(RecordItem.record_id, RecordItem.kind, RecordItem.position)
+    )
+    for row in item_rows:
+        items[row.record_id if row.kind == kind else f"{row.record_id}:arrival"].append(row)
+    party_rows = await session.execute(
+        select(
+            RecordParty.record_id,
+            RecordParty.role,
+            RecordParty.party_id,
+            RecordParty.name,
+            RecordParty.country,
+        )
+        .where(RecordParty.kind == kind, RecordParty.record_id.in_(ids))
+        .order_by(RecordParty.record_id, RecordParty.position)
+    )
+    for party in party_rows:
+        parties[party.record_id].append(party)
+    return items, parties
 
 
 FACTS = "rule_facts"
@@ -73,6 +110,17 @@ async def _shared(
     return {i: cache[(load.__name__, i)] for i in wanted if (load.__name__, i) in cache}
 
 
+async def memo(session: AsyncSession, key: tuple[str, ...], load: Callable[[], Awaitable[F]]) -> F:
+    """Compute a lookup once per dispatch (the ignored list, how busy a party is ...)."""
+    cache: dict[tuple[str, ...], Any] | None = session.info.get(FACTS)
+    if cache is None:
+        return await load()
+    if key not in cache:
+        cache[key] = await load()
+    found: F = cache[key]
+    return found
+
+
 async def notifications(session: AsyncSession, ids: Iterable[str]) -> dict[str, NotificationFacts]:
     """Load notifications as facts."""
     return await _shared(session, ids, _load_notifications)
@@ -89,7 +137,7 @@ async def _load_notifications(
     if not wanted:
         return {}
     rows = (await session.scalars(select(Notification).where(Notification.id.in_(wanted)))).all()
-    items, parties, _ = await records.load_children(session, NOTIFICATION, wanted)
+    items, parties = await _children(session, NOTIFICATION, wanted)
     return {
         n.id: NotificationFacts(
             id=n.id,
@@ -119,7 +167,7 @@ async def _load_seizures(session: AsyncSession, wanted: list[str]) -> dict[str, 
     if not wanted:
         return {}
     rows = (await session.scalars(select(Seizure).where(Seizure.id.in_(wanted)))).all()
-    items, parties, _ = await records.load_children(session, SEIZURE, wanted)
+    items, parties = await _children(session, SEIZURE, wanted)
     out = {}
     for s in rows:
         identifiers = {("container", c) for c in s.containers}
@@ -164,7 +212,12 @@ async def links(
         stmt = stmt.where(Link.seizure_id == seizure_id)
     if notification_id is not None:
         stmt = stmt.where(Link.notification_id == notification_id)
-    return [_link(r) for r in (await session.scalars(stmt.limit(LIMIT))).all()]
+
+    async def load() -> list[LinkFacts]:
+        return [_link(r) for r in (await session.scalars(stmt.limit(LIMIT))).all()]
+
+    # The link rules and SEIZURE_CLUSTER all start from the event's links.
+    return await memo(session, ("links", seizure_id or "", notification_id or ""), load)
 
 
 async def records_naming(

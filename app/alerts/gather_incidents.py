@@ -1,9 +1,8 @@
-"""Indexed lookups for the incident rules (company shopping, prior incidents, route, clusters).
+"""Indexed lookups for the incident rules (company shopping, prior incidents, clusters).
 
 Every query starts from an index — record_parties.party_id, correlation_keys (key_type, value),
-the record_countries primary key, the notifications and seizures primary keys — narrows by the
-records' own dates, and is capped at `gather.LIMIT` rows, so the cost of a lookup does not
-grow with the store.
+the notifications and seizures primary keys — narrows by the records' own dates, and is capped
+(per party entity where a party leads), so the cost of a lookup does not grow with the store.
 """
 
 from collections import defaultdict
@@ -11,10 +10,10 @@ from collections.abc import Collection, Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.alerts.gather import LIMIT
+from app.alerts.gather import LIMIT, memo
 from app.alerts.models import RuleSetting
 from app.alerts.rules.catalogue import RULES
 from app.correlation import repository as correlation
@@ -22,38 +21,29 @@ from app.correlation.models import CorrelationKey, Link
 from app.notifications.models import KIND as NOTIFICATION
 from app.notifications.models import Notification
 from app.parties.models import Party
-from app.records.models import RecordCountry, RecordParty
+from app.records.models import RecordParty
 from app.seizures.models import KIND as SEIZURE
 from app.seizures.models import Seizure
 
 Key = tuple[str, str]
-BUCKET = "bucket"
-
-
-def quarters(first: date, last: date) -> list[str]:
-    """Name the calendar quarters (`2026Q4`) that the days first..last touch."""
-    out = []
-    year, quarter = first.year, (first.month - 1) // 3 + 1
-    end = (last.year, (last.month - 1) // 3 + 1)
-    while (year, quarter) <= end:
-        out.append(f"{year}Q{quarter}")
-        year, quarter = (year + 1, 1) if quarter == 4 else (year, quarter + 1)
-    return out
-
-
-def buckets(families: Iterable[str], country: str, first: date, last: date) -> list[str]:
-    """The bucket key values (`family:country:YYYYQn`) covering a country and a period."""
-    return [f"{f}:{country}:{q}" for f in sorted(set(families)) for q in quarters(first, last)]
 
 
 async def ignored_parties(session: AsyncSession, party_ids: Iterable[str]) -> set[str]:
     """Return which of these entities carry a name on the ignored list ("TO ORDER" ...)."""
     wanted = sorted(set(party_ids))
-    names = {v for t, v in await correlation.ignored(session) if t == "party_name"}
-    if not wanted or not names:
+    if not wanted:
         return set()
-    stmt = select(Party.id).where(Party.id.in_(wanted), Party.normalized_name.in_(sorted(names)))
-    return set((await session.scalars(stmt)).all())
+    ignored = await memo(session, ("ignored",), lambda: correlation.ignored(session))
+    names = sorted(v for t, v in ignored if t == "party_name")
+    if not names:
+        return set()
+
+    async def load() -> set[str]:
+        stmt = select(Party.id).where(Party.id.in_(wanted), Party.normalized_name.in_(names))
+        return set((await session.scalars(stmt)).all())
+
+    # Every incident runner asks about the same parties of the event.
+    return await memo(session, ("ignored_parties", *wanted), load)
 
 
 PARTY_CAP = 200
@@ -65,16 +55,50 @@ async def _usable(session: AsyncSession, kind: str, party_ids: Collection[str]) 
     cost of a lookup grow with the store. Each count reads at most PARTY_CAP + 1 index rows."""
     usable = []
     for party_id in sorted(party_ids):
-        named = (
-            select(RecordParty.id)
-            .where(RecordParty.party_id == party_id, RecordParty.kind == kind)
-            .limit(PARTY_CAP + 1)
-            .subquery()
-        )
-        count = (await session.execute(select(func.count()).select_from(named))).scalar_one()
-        if count <= PARTY_CAP:
+
+        async def count(party_id: str = party_id) -> int:
+            named = (
+                select(RecordParty.id)
+                .where(RecordParty.party_id == party_id, RecordParty.kind == kind)
+                .limit(PARTY_CAP + 1)
+                .subquery()
+            )
+            found: int = (
+                await session.execute(select(func.count()).select_from(named))
+            ).scalar_one()
+            return found
+
+        # Each lookup of each incident runner asks again about the event's parties.
+        if await memo(session, ("party_count", kind, party_id), count) <= PARTY_CAP:
             usable.append(party_id)
     return usable
+
+
+async def _capped(
+    session: AsyncSession,
+    record_id: Any,
+    on: Any,
+    where: list[ColumnElement[bool]],
+    cap: int,
+    newest: bool,
+) -> list[str]:
+    """Return the records matching `where`, the `cap` newest (or earliest) per party entity."""
+    named = (
+        select(record_id.label("id"), on.label("on"), RecordParty.party_id)
+        .where(*where)
+        .distinct()
+        .subquery()
+    )
+    order = (named.c.on.desc(), named.c.id.desc()) if newest else (named.c.on, named.c.id)
+    rank = func.row_number().over(partition_by=named.c.party_id, order_by=order).label("rank")
+    ranked = select(named.c.id, named.c.on, rank).subquery()
+    stmt = (
+        select(ranked.c.id, ranked.c.on)
+        .where(ranked.c.rank <= cap)
+        .distinct()
+        .order_by(ranked.c.on, ranked.c.id)
+    )
+    return [row[0] for row in (await session.execute(stmt)).all()]
 
 
 async def notifications_naming(
@@ -83,27 +107,22 @@ async def notifications_naming(
     roles: Collection[str] | None,
     first: date,
     last: date,
+    cap: int = LIMIT,
 ) -> list[str]:
-    """Notifications naming any of these entities (in these roles), notified in [first, last]."""
+    """Notifications naming these entities (roles) in [first, last]: the `cap` earliest each."""
     party_ids = await _usable(session, NOTIFICATION, party_ids)
     if not party_ids:
         return []
-    stmt = (
-        select(Notification.id, Notification.notified_on)
-        .join(
-            RecordParty,
-            and_(RecordParty.record_id == Notification.id, RecordParty.kind == NOTIFICATION),
-        )
-        .where(
-            RecordParty.party_id.in_(sorted(party_ids)),
-            Notification.notified_on >= first,
-            Notification.notified_on <= last,
-        )
-    )
+    where = [
+        RecordParty.record_id == Notification.id,
+        RecordParty.kind == NOTIFICATION,
+        RecordParty.party_id.in_(sorted(party_ids)),
+        Notification.notified_on >= first,
+        Notification.notified_on <= last,
+    ]
     if roles is not None:
-        stmt = stmt.where(RecordParty.role.in_(sorted(roles)))
-    stmt = stmt.distinct().order_by(Notification.notified_on, Notification.id).limit(LIMIT)
-    return [row[0] for row in (await session.execute(stmt)).all()]
+        where.append(RecordParty.role.in_(sorted(roles)))
+    return await _capped(session, Notification.id, Notification.notified_on, where, cap, False)
 
 
 async def objections_naming(
@@ -112,8 +131,9 @@ async def objections_naming(
     roles: Collection[str],
     first: date,
     last: date,
+    cap: int = LIMIT,
 ) -> list[str]:
-    """Notifications naming these entities that had an objection dated in [first, last].
+    """Notifications naming these entities objected in [first, last]: the `cap` latest each.
 
     The objection's date is its `replied_on`, or the notification date when none is stored.
     """
@@ -121,24 +141,16 @@ async def objections_naming(
     if not party_ids:
         return []
     objected_on = func.coalesce(Notification.replied_on, Notification.notified_on)
-    stmt = (
-        select(Notification.id, objected_on)
-        .join(
-            RecordParty,
-            and_(RecordParty.record_id == Notification.id, RecordParty.kind == NOTIFICATION),
-        )
-        .where(
-            RecordParty.party_id.in_(sorted(party_ids)),
-            RecordParty.role.in_(sorted(roles)),
-            Notification.decision == "objection",
-            objected_on >= first,
-            objected_on <= last,
-        )
-        .distinct()
-        .order_by(objected_on, Notification.id)
-        .limit(LIMIT)
-    )
-    return [row[0] for row in (await session.execute(stmt)).all()]
+    where = [
+        RecordParty.record_id == Notification.id,
+        RecordParty.kind == NOTIFICATION,
+        RecordParty.party_id.in_(sorted(party_ids)),
+        RecordParty.role.in_(sorted(roles)),
+        Notification.decision == "objection",
+        objected_on >= first,
+        objected_on <= last,
+    ]
+    return await _capped(session, Notification.id, objected_on, where, cap, True)
 
 
 async def seizures_naming(
@@ -148,100 +160,24 @@ async def seizures_naming(
     first: date,
     last: date,
     types: Collection[str] | None = None,
+    cap: int = LIMIT,
 ) -> list[str]:
-    """Seizures/incidents naming these entities (in these roles), occurred in [first, last]."""
+    """Incidents naming these entities (roles), occurred in [first, last]: the `cap` latest each."""
     party_ids = await _usable(session, SEIZURE, party_ids)
     if not party_ids:
         return []
-    stmt = (
-        select(Seizure.id, Seizure.occurred_on)
-        .join(RecordParty, and_(RecordParty.record_id == Seizure.id, RecordParty.kind == SEIZURE))
-        .where(
-            RecordParty.party_id.in_(sorted(party_ids)),
-            Seizure.occurred_on >= first,
-            Seizure.occurred_on <= last,
-        )
-    )
+    where = [
+        RecordParty.record_id == Seizure.id,
+        RecordParty.kind == SEIZURE,
+        RecordParty.party_id.in_(sorted(party_ids)),
+        Seizure.occurred_on >= first,
+        Seizure.occurred_on <= last,
+    ]
     if roles is not None:
-        stmt = stmt.where(RecordParty.role.in_(sorted(roles)))
+        where.append(RecordParty.role.in_(sorted(roles)))
     if types is not None:
-        stmt = stmt.where(Seizure.type.in_(sorted(types)))
-    stmt = stmt.distinct().order_by(Seizure.occurred_on, Seizure.id).limit(LIMIT)
-    return [row[0] for row in (await session.execute(stmt)).all()]
-
-
-async def seizures_in(
-    session: AsyncSession,
-    country: str,
-    families: Iterable[str],
-    first: date,
-    last: date,
-    types: Collection[str],
-) -> list[str]:
-    """Incidents of these types that occurred in a country in [first, last], holding a family.
-
-    Candidates come from the seizures' bucket keys (family, country, quarter); the bucket also
-    covers origin, destination and transit countries, so the place and date are then checked
-    on the seizure row itself.
-    """
-    values = buckets(families, country, first, last)
-    if not values:
-        return []
-    stmt = (
-        select(Seizure.id, Seizure.occurred_on)
-        .join(CorrelationKey, CorrelationKey.record_id == Seizure.id)
-        .where(
-            CorrelationKey.key_type == BUCKET,
-            CorrelationKey.value.in_(values),
-            CorrelationKey.kind == SEIZURE,
-            Seizure.country == country,
-            Seizure.type.in_(sorted(types)),
-            Seizure.occurred_on >= first,
-            Seizure.occurred_on <= last,
-        )
-        .distinct()
-        .order_by(Seizure.occurred_on, Seizure.id)
-        .limit(LIMIT)
-    )
-    return [row[0] for row in (await session.execute(stmt)).all()]
-
-
-async def notifications_through(
-    session: AsyncSession, country: str, families: Iterable[str], first: date, last: date
-) -> list[str]:
-    """Notifications transiting a country, holding a family, shipped in [first, last].
-
-    Shipped means the dispatch date, or the notification date when none was given (the date the
-    notifications' bucket keys are filed under).
-    """
-    values = buckets(families, country, first, last)
-    if not values:
-        return []
-    shipped_on = func.coalesce(Notification.dispatch_date, Notification.notified_on)
-    stmt = (
-        select(Notification.id, shipped_on)
-        .join(CorrelationKey, CorrelationKey.record_id == Notification.id)
-        .join(
-            RecordCountry,
-            and_(
-                RecordCountry.kind == NOTIFICATION,
-                RecordCountry.record_id == Notification.id,
-                RecordCountry.country == country,
-                RecordCountry.role == "transit",
-            ),
-        )
-        .where(
-            CorrelationKey.key_type == BUCKET,
-            CorrelationKey.value.in_(values),
-            CorrelationKey.kind == NOTIFICATION,
-            shipped_on >= first,
-            shipped_on <= last,
-        )
-        .distinct()
-        .order_by(shipped_on, Notification.id)
-        .limit(LIMIT)
-    )
-    return [row[0] for row in (await session.execute(stmt)).all()]
+        where.append(Seizure.type.in_(sorted(types)))
+    return await _capped(session, Seizure.id, Seizure.occurred_on, where, cap, True)
 
 
 async def keys_of(

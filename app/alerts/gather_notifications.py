@@ -3,11 +3,12 @@
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from app.alerts.gather import LIMIT
+from app.alerts.gather import LIMIT, memo
+from app.alerts.models import AlrCounted, AlrTotal
 from app.alerts.rules.alr_exceeded import Counted, Requirement, YearTotal
 from app.alerts.rules.split_consignment import Lane
 from app.notifications.models import KIND as NOTIFICATION
@@ -24,6 +25,17 @@ async def requirements_in_force(
     wanted = sorted(set(codes))
     if not wanted:
         return {}
+
+    async def load() -> dict[str, Requirement]:
+        return await _requirements(session, country, wanted, year)
+
+    # ALR_EXCEEDED and MISSING_ALR both ask about the event's substances.
+    return await memo(session, ("requirements", country, str(year), *wanted), load)
+
+
+async def _requirements(
+    session: AsyncSession, country: str, wanted: list[str], year: int
+) -> dict[str, Requirement]:
     stmt = (
         select(AnnualRequirement)
         .where(
@@ -71,52 +83,34 @@ async def last_notified(session: AsyncSession, country: str, code: str, since: d
     return found
 
 
-def _counted() -> list[ColumnElement[bool]]:
-    return [
-        Notification.withdrawn_at.is_(None),
-        or_(Notification.decision.is_(None), Notification.decision != "objection"),
-    ]
-
-
-async def year_total(session: AsyncSession, country: str, code: str, year: int) -> YearTotal:
-    """Sum the base mass of a substance notified to a country in a calendar year, leaving out
-    withdrawn and refused notifications; list the counted notifications (at most LIMIT)."""
-    where = [
-        *_to(country, code),
-        *_counted(),
-        Notification.notified_on >= date(year, 1, 1),
-        Notification.notified_on <= date(year, 12, 31),
-    ]
-    total, count = (
-        await session.execute(
-            select(
-                func.coalesce(func.sum(RecordItem.base_mg), 0),
-                func.count(func.distinct(Notification.id)),
-            ).where(*where)
-        )
-    ).one()
-    exporting = (
-        await session.scalars(select(Notification.exporting_country).where(*where).distinct())
-    ).all()
-    mg = func.sum(RecordItem.base_mg).label("mg")
+async def year_total(
+    session: AsyncSession, country: str, code: str, year: int, listed: int
+) -> YearTotal:
+    """Read a maintained year total (not withdrawn, not objected) and its `listed` largest."""
     rows = (
         await session.execute(
-            select(
-                Notification.id,
-                Notification.reference,
-                Notification.exporting_country,
-                Notification.notified_on,
-                mg,
+            select(AlrTotal.exporting_country, AlrTotal.base_mg, AlrTotal.notifications).where(
+                AlrTotal.country == country,
+                AlrTotal.substance_code == code,
+                AlrTotal.year == year,
             )
-            .where(*where)
-            .group_by(
-                Notification.id,
-                Notification.reference,
-                Notification.exporting_country,
-                Notification.notified_on,
+        )
+    ).all()
+    # Backwards along ix_alr_counted_group_mass: the largest first, ties the latest first.
+    largest = (
+        await session.scalars(
+            select(AlrCounted)
+            .where(
+                AlrCounted.country == country,
+                AlrCounted.substance_code == code,
+                AlrCounted.year == year,
             )
-            .order_by(mg.desc(), Notification.notified_on, Notification.id)
-            .limit(LIMIT)
+            .order_by(
+                AlrCounted.base_mg.desc(),
+                AlrCounted.notified_on.desc(),
+                AlrCounted.notification_id.desc(),
+            )
+            .limit(listed)
         )
     ).all()
     substance = catalogue().get(code)
@@ -125,10 +119,13 @@ async def year_total(session: AsyncSession, country: str, code: str, year: int) 
         substance_code=code,
         project=substance.project if substance else None,
         year=year,
-        total_mg=int(total),
-        count=int(count),
-        exporting_countries=frozenset(exporting),
-        counted=tuple(Counted(r[0], r[1], r[2], r[3], int(r[4])) for r in rows),
+        total_mg=sum(r.base_mg for r in rows),
+        count=sum(r.notifications for r in rows),
+        exporting_countries=frozenset(r.exporting_country for r in rows if r.notifications > 0),
+        counted=tuple(
+            Counted(c.notification_id, c.reference, c.exporting_country, c.notified_on, c.base_mg)
+            for c in largest
+        ),
     )
 
 

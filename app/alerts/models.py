@@ -1,9 +1,20 @@
-"""Alerts, their fingerprints, the change log that feeds dashboards, and rule settings."""
+"""Alerts, their fingerprints, the feed's change log, rule settings and ALR totals."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime
@@ -109,3 +120,46 @@ class RecordAlert(Base):
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)
     record_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     alert_id: Mapped[str] = mapped_column(ForeignKey("alerts.id"), primary_key=True)
+
+
+class AlrTotal(Base):
+    """Base mass of an ALR-tracked substance notified to a country in a year, per exporting
+    country, counting notifications not withdrawn and not objected (kept up to date on write)."""
+
+    __tablename__ = "alr_totals"
+
+    # Per exporting country so that the alert names every exporting country without a scan;
+    # a group is read as at most one row per exporting country.
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    substance_code: Mapped[str] = mapped_column(String(60), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    exporting_country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    base_mg: Mapped[int] = mapped_column(BigInteger)
+    notifications: Mapped[int] = mapped_column(Integer)
+
+
+class AlrCounted(Base):
+    """A notification's base mass of one ALR-tracked substance while it counts in `alr_totals`."""
+
+    __tablename__ = "alr_counted"
+    # The largest counted notifications of a group are read from the end of this index.
+    __table_args__ = (
+        Index(
+            "ix_alr_counted_group_mass",
+            "country",
+            "substance_code",
+            "year",
+            "base_mg",
+            "notified_on",
+            "notification_id",
+        ),
+    )
+
+    notification_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    substance_code: Mapped[str] = mapped_column(String(60), primary_key=True)
+    country: Mapped[str] = mapped_column(String(2))
+    year: Mapped[int] = mapped_column(Integer)
+    exporting_country: Mapped[str] = mapped_column(String(2))
+    notified_on: Mapped[date] = mapped_column(Date)
+    reference: Mapped[str] = mapped_column(String(100))
+    base_mg: Mapped[int] = mapped_column(BigInteger)

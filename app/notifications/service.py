@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.alerts import engine
+from app.alerts import alr_totals, engine
 from app.alerts import service as alerts
 from app.alerts.models import Alert
 from app.alerts.runners.base import Event
@@ -100,6 +100,15 @@ async def create(
     await records.store_parties(session, KIND, notification_id, parties, now)
     await records.set_countries(session, KIND, notification_id, _route(notification))
     await records.add_event(session, KIND, notification_id, "created", principal=principal, at=now)
+    await alr_totals.count(
+        session,
+        notification_id=notification_id,
+        reference=notification.reference,
+        importing_country=notification.importing_country,
+        exporting_country=notification.exporting_country,
+        notified_on=notification.notified_on,
+        items=[(i.substance_code, i.base_mg) for i in items],
+    )
     await correlation.correlate_notification(session, notification_id, now)
     raised = await engine.dispatch(session, Event("notification", notification_id), now)
     await alerts.remember(session, KIND, notification_id, raised)
@@ -154,6 +163,8 @@ async def reply(
         raise InvalidInput([("replied_on", f"is before the notification date {n.notified_on}")])
     n.decision, n.decision_reason, n.replied_on = body.decision, body.reason, replied_on
     _touch(n, clock)
+    if n.decision == "objection":
+        await alr_totals.uncount(session, n.id)
     await records.add_event(
         session,
         KIND,
@@ -209,6 +220,7 @@ async def withdraw(
     if n.withdrawn_at is None:
         n.withdrawn_at = clock.now()
         _touch(n, clock)
+        await alr_totals.uncount(session, n.id)
         await records.add_event(
             session, KIND, n.id, "withdrawn", principal=principal, at=clock.now(), note=body.reason
         )

@@ -5,6 +5,11 @@ refused (objection) do not count; suspended ones do (§2.5 excludes only those t
 base mass (a salt such as pseudoephedrine hydrochloride counts for its base content) and are
 grouped by substance code, as the ALR table is. One alert per country + substance + year, fired
 again with the new total whenever the total is re-evaluated above the ALR.
+
+Bound: the total, the count and the exporting countries cover every counted notification, but
+only the EVIDENCE_LINES largest (ties: the latest) are listed, as evidence lines and as the alert's
+notifications; the others are summed up in one line. So a firing costs the same however many
+notifications a year holds.
 """
 
 from dataclasses import dataclass
@@ -39,7 +44,7 @@ class YearTotal:
     total_mg: int
     count: int
     exporting_countries: frozenset[str]
-    counted: tuple[Counted, ...]  # may be capped; `total_mg` and `count` never are
+    counted: tuple[Counted, ...]  # the largest only; `total_mg` and `count` cover all
 
 
 @dataclass(frozen=True, slots=True)

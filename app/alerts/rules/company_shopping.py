@@ -12,6 +12,10 @@ exporter counts as different). All dates are the records' own, bounds inclusive.
 
 Key: `<N.id>:<party_id>` — one alert per notification and refused entity, whatever the number
 of refusals (each is an evidence line), so the same records in any order give the same alert.
+
+Bounds (applied by runners/incidents.py, the same for every store size): at most the 20 latest
+refusals per entity within the window are evidence lines, and a refusal stored after the
+notifications it concerns is evaluated against the 20 earliest of them per entity.
 """
 
 from collections import defaultdict

@@ -7,6 +7,11 @@ notification date, bounds inclusive — the records' own dates, never the time t
 Key: `<N.id>:<party_id>` — one alert per notification and party; every incident is an evidence
 line. Severity is critical when one of the incidents was an illicit laboratory (the party is
 tied to manufacture, not only to trafficking), high otherwise.
+
+Bounds (applied by runners/incidents.py, the same for every store size): at most the 20 latest
+incidents per party within the window are evidence lines, and an incident stored after the
+notifications it concerns is evaluated against the 20 earliest of them per party; a party named in
+more records than PARTY_CAP is too common to fire at all.
 """
 
 from collections import defaultdict

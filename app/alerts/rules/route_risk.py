@@ -8,6 +8,10 @@ and do not count.
 
 Key: `<N.id>:<T>:<F>`; the seizures are evidence lines, and a later seizure that joins the count
 updates the alert.
+
+Bounds (applied by runners/route.py, the same for every store size): at most the 20 (or
+`count`) latest seizures per transit country and group within the window are counted and listed,
+and a seizure stored after the notifications it concerns is evaluated against the 20 earliest.
 """
 
 from collections.abc import Sequence

@@ -3,7 +3,9 @@
 ALR_EXCEEDED is evaluated from both sides: when a notification is created (its year's total
 grows), when a counted one is refused or withdrawn (the total shrinks; an alert already raised is
 updated when still above, never withdrawn), and when an ALR is set (for that year and the later
-years it stays valid for, until the next year that has its own ALR).
+years it stays valid for, until the next year that has its own ALR). The totals are read from
+`alr_totals`, which the notification service keeps up to date (app/alerts/alr_totals.py), so an
+evaluation reads one row per exporting country instead of every notification of the year.
 """
 
 from datetime import date
@@ -32,7 +34,7 @@ async def _exceeded(
         )
         if requirement is None:
             continue
-        total = await lookups.year_total(session, country, code, year)
+        total = await lookups.year_total(session, country, code, year, alr_exceeded.EVIDENCE_LINES)
         firings += alr_exceeded.evaluate(total, requirement, params)
     return firings
 

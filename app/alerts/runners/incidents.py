@@ -1,5 +1,5 @@
-"""Runners of the incident rules: COMPANY_SHOPPING, PARTY_IN_PRIOR_INCIDENT, ROUTE_RISK and
-SEIZURE_CLUSTER.
+"""Runners of the incident rules: COMPANY_SHOPPING, PARTY_IN_PRIOR_INCIDENT and SEIZURE_CLUSTER
+(ROUTE_RISK, the same way, in runners/route.py).
 
 Each rule is evaluated from both sides. The notification side evaluates the new notification
 against what came before it. The other side (a reply, a seizure) finds — by indexed lookups on the
@@ -12,6 +12,14 @@ when too few unlinked seizures remain.
 
 Parties whose normalised name is on the ignored list ("TO ORDER", hub forwarders) never start
 these rules, as they never correlate.
+
+Bounds, so that the cost of an event does not grow with the store: the other side evaluates at
+most CANDIDATES notifications per party entity (or per transit country and substance group), the
+earliest after the event; the evidence loaded is at most EVIDENCE incidents or refusals per party
+entity (per transit country and group for ROUTE_RISK), the latest within the window. A party
+named by fewer records than that is evaluated exactly as without the bounds; for a busier one
+the alerts list the latest EVIDENCE records, and a record stored late raises alerts on the first
+CANDIDATES notifications after it only (those stored after it evaluate themselves).
 """
 
 from collections.abc import Iterable
@@ -22,13 +30,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.alerts import gather
 from app.alerts import gather_incidents as lookup
-from app.alerts.rules import company_shopping, party_in_prior_incident, route_risk, seizure_cluster
+from app.alerts.rules import company_shopping, party_in_prior_incident, seizure_cluster
 from app.alerts.rules.base import Firing
 from app.alerts.rules.facts import NotificationFacts, SeizureFacts
 from app.alerts.runners.base import Event, Registration
 from app.seizures.models import KIND as SEIZURE
 
 CLUSTER_CAP = 100  # a value shared by more seizures than this is too common to cluster on
+CANDIDATES = 20  # notifications the other side of an event evaluates, per party (see above)
+EVIDENCE = 20  # incidents or refusals loaded as evidence, per party (see above)
 
 
 async def _kept(session: AsyncSession, party_ids: Iterable[str]) -> set[str]:
@@ -37,13 +47,13 @@ async def _kept(session: AsyncSession, party_ids: Iterable[str]) -> set[str]:
     return wanted - await lookup.ignored_parties(session, wanted)
 
 
-async def _notification(session: AsyncSession, event: Event) -> NotificationFacts | None:
+async def notification(session: AsyncSession, event: Event) -> NotificationFacts | None:
     if event.record_id is None:
         return None
     return (await gather.notifications(session, [event.record_id])).get(event.record_id)
 
 
-async def _seizure(session: AsyncSession, event: Event) -> SeizureFacts | None:
+async def seizure(session: AsyncSession, event: Event) -> SeizureFacts | None:
     if event.record_id is None:
         return None
     return (await gather.seizures(session, [event.record_id])).get(event.record_id)
@@ -69,12 +79,20 @@ async def _shopping(
     roles = company_shopping.ROLES
     objections = await gather.notifications(
         session,
-        await lookup.objections_naming(session, targets, roles, first_refusal, last_refusal),
+        await lookup.objections_naming(
+            session, targets, roles, first_refusal, last_refusal, EVIDENCE
+        ),
     )
     stopped = await gather.seizures(
         session,
         await lookup.seizures_naming(
-            session, targets, roles, first_refusal, last_refusal, {company_shopping.STOPPED}
+            session,
+            targets,
+            roles,
+            first_refusal,
+            last_refusal,
+            {company_shopping.STOPPED},
+            EVIDENCE,
         ),
     )
     firings: list[Firing] = []
@@ -94,7 +112,7 @@ async def run_company_shopping(
     window = timedelta(days=int(params["window_days"]))
     roles = company_shopping.ROLES
     if event.trigger == "notification":
-        n = await _notification(session, event)
+        n = await notification(session, event)
         if n is None:
             return []
         targets = await _kept(session, n.party_ids(*roles))
@@ -102,13 +120,13 @@ async def run_company_shopping(
             return []
         return await _shopping(session, [n], targets, n.notified_on - window, n.notified_on, params)
     if event.trigger == "reply":
-        m = await _notification(session, event)
+        m = await notification(session, event)
         if m is None or m.decision != "objection":
             return []
         targets = await _kept(session, m.party_ids(*roles))
         when = company_shopping.refusal_date(m)
     elif event.trigger == "seizure":
-        s = await _seizure(session, event)
+        s = await seizure(session, event)
         if s is None or s.type != company_shopping.STOPPED:
             return []
         targets = await _kept(session, company_shopping.seizure_party_ids(s, *roles))
@@ -118,9 +136,15 @@ async def run_company_shopping(
     if not targets:
         return []
     later = await gather.notifications(
-        session, await lookup.notifications_naming(session, targets, roles, when, when + window)
+        session,
+        await lookup.notifications_naming(session, targets, roles, when, when + window, CANDIDATES),
     )
-    return await _shopping(session, later.values(), targets, when - window, when + window, params)
+    if not later:
+        return []
+    # The refusals that the candidates' own windows cover, so that EVIDENCE applies to them.
+    dates = [n.notified_on for n in later.values()]
+    first, last = min(dates) - window, max(dates)
+    return await _shopping(session, later.values(), targets, first, last, params)
 
 
 # PARTY_IN_PRIOR_INCIDENT --------------------------------------------------------------------
@@ -133,22 +157,23 @@ async def run_party_in_prior_incident(
     within the window after it."""
     window = timedelta(days=int(params["window_days"]))
     if event.trigger == "notification":
-        n = await _notification(session, event)
+        n = await notification(session, event)
         if n is None:
             return []
         targets = await _kept(session, n.party_ids())
         candidates = [n]
         first, last = n.notified_on - window, n.notified_on
     elif event.trigger == "seizure":
-        s = await _seizure(session, event)
+        s = await seizure(session, event)
         if s is None:
             return []
         targets = await _kept(session, {p.party_id for p in s.parties})
         ids = await lookup.notifications_naming(
-            session, targets, None, s.occurred_on, s.occurred_on + window
+            session, targets, None, s.occurred_on, s.occurred_on + window, CANDIDATES
         )
         candidates = list((await gather.notifications(session, ids)).values())
-        first, last = s.occurred_on - window, s.occurred_on + window
+        dates = [n.notified_on for n in candidates] or [s.occurred_on]
+        first, last = min(dates) - window, max(dates)
     else:
         return []
     if not targets or not candidates:
@@ -156,61 +181,14 @@ async def run_party_in_prior_incident(
     incidents = list(
         (
             await gather.seizures(
-                session, await lookup.seizures_naming(session, targets, None, first, last)
+                session,
+                await lookup.seizures_naming(session, targets, None, first, last, None, EVIDENCE),
             )
         ).values()
     )
     firings: list[Firing] = []
     for n in candidates:
         firings += _about(party_in_prior_incident.evaluate(n, incidents, params), targets)
-    return firings
-
-
-# ROUTE_RISK ---------------------------------------------------------------------------------
-
-
-async def run_route_risk(
-    session: AsyncSession, event: Event, params: dict[str, Any]
-) -> list[Firing]:
-    """Notification: count the seizures in each transit country before shipment. Seizure:
-    evaluate the notifications transiting its country, shipped within the window after it."""
-    window = timedelta(days=int(params["window_days"]))
-    counted = route_risk.COUNTED_TYPES
-    if event.trigger == "notification":
-        n = await _notification(session, event)
-        if n is None or not n.transit_countries:
-            return []
-        families = {i.family for i in n.items}
-        ids: list[str] = []
-        for country in sorted(set(n.transit_countries)):
-            ids += await lookup.seizures_in(
-                session, country, families, n.shipped_on - window, n.shipped_on, counted
-            )
-        before = await gather.seizures(session, ids)
-        return route_risk.evaluate(n, list(before.values()), params)
-    if event.trigger != "seizure":
-        return []
-    s = await _seizure(session, event)
-    if s is None or s.type not in counted:
-        return []
-    families = route_risk.families(s)
-    found = await lookup.notifications_through(
-        session, s.country, families, s.occurred_on, s.occurred_on + window
-    )
-    if not found:
-        return []
-    notifications = await gather.notifications(session, found)
-    nearby = await gather.seizures(
-        session,
-        await lookup.seizures_in(
-            session, s.country, families, s.occurred_on - window, s.occurred_on + window, counted
-        ),
-    )
-    seizures = list(nearby.values())
-    firings: list[Firing] = []
-    for n in notifications.values():
-        wanted = {f"{n.id}:{s.country}:{family}" for family in families}
-        firings += [f for f in route_risk.evaluate(n, seizures, params) if f.key in wanted]
     return firings
 
 
@@ -280,7 +258,6 @@ REGISTRATIONS: list[Registration] = [
         frozenset({"notification", "seizure"}),
         run_party_in_prior_incident,
     ),
-    Registration(route_risk.CODE, frozenset({"notification", "seizure"}), run_route_risk),
     Registration(
         seizure_cluster.CODE,
         frozenset({"seizure", "notification"}),
