@@ -8,54 +8,63 @@ Each line is one record::
      "exporter_authority": "<exporter id>", "body": {...reply body...}}
     {"type": "arrival", ...same as reply..., "body": {...arrival body...}}
 
-Every line is validated with the API's models and stored in its own transaction, committed with
-`app.db.commit` (so alert feed numbers are assigned), and so raises exactly the alerts the API
-would. Re-running a file is safe: stored records come back as replays. A checkpoint file
-`FILE.progress` records how many lines are done, so a restart skips them; it is removed when the
-whole file is done.
+Every line is validated with the API's models and stored through the record services, so it
+raises exactly the alerts the API would. Lines are grouped into transactions of `batch` lines,
+as POST /v1/notifications/batch groups its items: each line runs in its own savepoint, so a bad
+line rolls back only itself, and the transaction is committed with `app.db.commit` (so alert feed
+numbers are assigned). Re-running a file is safe: stored records come back as replays. A
+checkpoint file `FILE.progress` records how many lines are committed, so a restart skips them
+(and redoes at most one uncommitted batch, as replays); it is removed when the whole file is done.
 """
 
 import asyncio
-import json
-import os
 import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
 
-from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tqdm import tqdm
 
 from app.alerts.models import Alert
 from app.auth import service as auth_service
 from app.auth.schemas import Principal
+from app.bulk_lines import (
+    Line,
+    LineError,
+    app_errors,
+    parse_line,
+    progress_path,
+    read_checkpoint,
+    write_checkpoint,
+)
 from app.db import commit
-from app.errors import AppError, validation_errors
+from app.errors import AppError
 from app.kit.clock import Clock
 from app.notifications import repository as notifications_repository
 from app.notifications import service as notifications
 from app.notifications.schemas import ArrivalIn, NotificationCreate, ReplyIn
+from app.records.idempotency import in_savepoint
 from app.seizures import service as seizures
 from app.seizures.schemas import SeizureCreate
 
-TYPES = ("notification", "seizure", "reply", "arrival")
-_MODELS: dict[str, type[BaseModel]] = {
-    "notification": NotificationCreate,
-    "seizure": SeizureCreate,
-    "reply": ReplyIn,
-    "arrival": ArrivalIn,
-}
+__all__ = [
+    "DEFAULT_BATCH",
+    "Importer",
+    "Line",
+    "LineError",
+    "Stored",
+    "Summary",
+    "import_file",
+    "progress_path",
+]
 
-
-class LineError(Exception):
-    """One line could not be stored; carries (field, message) pairs."""
-
-    def __init__(self, errors: list[tuple[str, str]]) -> None:
-        super().__init__("; ".join(f"{f}: {m}" for f, m in errors))
-        self.errors = errors
+# The commit is already a small share of a line's cost at 100, and a batch is what an
+# interruption redoes; keep in step with the CLI's --batch default.
+DEFAULT_BATCH = 100
+Stored = tuple[bool, list[Alert]]
 
 
 @dataclass
@@ -83,32 +92,6 @@ class Summary:
         return line
 
 
-def progress_path(path: Path) -> Path:
-    """The checkpoint file next to the imported file."""
-    return path.with_name(path.name + ".progress")
-
-
-def read_checkpoint(path: Path) -> tuple[int, int]:
-    """Return (lines done, lines failed) from a checkpoint; a bare integer is also accepted."""
-    try:
-        text = path.read_text().strip()
-    except FileNotFoundError:
-        return 0, 0
-    if not text:
-        return 0, 0
-    data = json.loads(text)
-    if isinstance(data, int):
-        return data, 0
-    return int(data.get("lines", 0)), int(data.get("failed", 0))
-
-
-def write_checkpoint(path: Path, lines: int, failed: int) -> None:
-    """Write the checkpoint atomically (a crash leaves the old or the new one, never half)."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps({"lines": lines, "failed": failed}) + "\n")
-    os.replace(tmp, path)
-
-
 class Importer:
     """Store the lines of one file through the record services."""
 
@@ -117,10 +100,14 @@ class Importer:
         sessionmaker: async_sessionmaker[AsyncSession],
         clock: Clock,
         authority_map: dict[str, str] | None = None,
+        batch: int = DEFAULT_BATCH,
     ) -> None:
+        if batch < 1:
+            raise ValueError("batch must be at least 1")
         self.sessionmaker = sessionmaker
         self.clock = clock
         self.authority_map = authority_map or {}
+        self.batch = batch
         self._principals: dict[str, Principal] = {}
 
     async def _principal(self, session: AsyncSession, name: str, key: str) -> Principal:
@@ -139,51 +126,35 @@ class Importer:
         self._principals[authority_id] = principal
         return principal
 
-    async def store(self, raw: str) -> tuple[bool, list[Alert]]:
-        """Store one line in its own transaction; return (created, alerts raised)."""
-        try:
-            record = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise LineError([("line", f"not JSON: {exc.msg}")]) from None
-        if not isinstance(record, dict):
-            raise LineError([("line", "must be a JSON object")])
-        kind = record.get("type")
-        if kind not in TYPES:
-            raise LineError([("type", f"must be one of {', '.join(TYPES)}")])
-        errors = [
-            (key, "is required")
-            for key in ("authority", "body")
-            + (("reference", "exporter_authority") if kind in ("reply", "arrival") else ())
-            if key not in record
-        ]
-        errors += [
-            (key, "must be a string")
-            for key in ("authority", "reference", "exporter_authority")
-            if key in record and not isinstance(record[key], str)
-        ]
-        if errors:
-            raise LineError(errors)
-        try:
-            body = _MODELS[kind].model_validate(record["body"])
-        except ValidationError as exc:
-            raise LineError(
-                [(_body_field(f), m) for f, m in validation_errors(exc.errors())]
-            ) from None
+    async def store_batch(self, lines: list[Line | LineError]) -> list[Stored | LineError]:
+        """Store valid lines in one transaction, each in its own savepoint; errors pass through."""
+        errors: list[Stored | LineError] = [e for e in lines if isinstance(e, LineError)]
+        if len(errors) == len(lines):
+            return errors
+        outcomes: list[Stored | LineError] = []
         async with self.sessionmaker() as session:
             try:
-                result = await self._apply(session, kind, record, body)
+                for line in lines:
+                    outcomes.append(await self._store_one(session, line))
                 await commit(session)
-            except AppError as exc:
-                await session.rollback()
-                raise LineError(_app_errors(exc)) from None
             except BaseException:
+                session.info.pop("before_commit", None)
                 await session.rollback()
                 raise
-        return result
+        return outcomes
 
-    async def _apply(
-        self, session: AsyncSession, kind: str, record: dict[str, Any], body: BaseModel
-    ) -> tuple[bool, list[Alert]]:
+    async def _store_one(self, session: AsyncSession, line: Line | LineError) -> Stored | LineError:
+        if isinstance(line, LineError):
+            return line
+        try:
+            return await in_savepoint(session, partial(self._apply, session, line))
+        except AppError as exc:
+            return LineError(app_errors(exc))
+        except LineError as exc:
+            return exc
+
+    async def _apply(self, session: AsyncSession, line: Line) -> Stored:
+        record, body = line.record, line.body
         principal = await self._principal(session, record["authority"], "authority")
         if isinstance(body, NotificationCreate):
             _, created, raised = await notifications.create(session, principal, body, self.clock)
@@ -211,38 +182,24 @@ class Importer:
         return created, raised
 
 
-def _body_field(path: str) -> str:
-    return f"body.{path}" if path else "body"
-
-
-def _app_errors(exc: AppError) -> list[tuple[str, str]]:
-    problem = exc.problem()
-    if problem.differing_fields:
-        message = f"differs from the stored record ({problem.detail})"
-        return [(_body_field(f), message) for f in problem.differing_fields]
-    if problem.errors:
-        return [(_body_field(e.field), e.message) for e in problem.errors]
-    return [("body", problem.detail or problem.title)]
-
-
 def import_file(
     path: Path,
     importer: Importer,
     runner: asyncio.Runner,
     report: Callable[[str], None] | None = None,
 ) -> Summary:
-    """Stream `path`, storing each line; resume after the checkpoint and remove it when done.
+    """Stream `path`, storing it batch by batch; resume after the checkpoint, remove it when done.
 
-    File I/O stays synchronous here; each line's database work runs on `runner`'s event loop.
+    File I/O and parsing stay synchronous here; each batch's database work runs on `runner`.
     """
     checkpoint = progress_path(path)
     done, failed_before = read_checkpoint(checkpoint)
     summary = Summary(failed=failed_before, skipped=done)
-    size = path.stat().st_size
+    pending: list[tuple[int, Line | LineError]] = []
     with (
         path.open("rb") as lines,
         tqdm(
-            total=size,
+            total=path.stat().st_size,
             unit="B",
             unit_scale=True,
             desc=path.name,
@@ -251,6 +208,15 @@ def import_file(
         ) as bar,
     ):
         say = report or (lambda text: bar.write(text, file=sys.stderr))
+
+        def flush(through: int) -> None:
+            outcomes = runner.run(importer.store_batch([line for _, line in pending]))
+            _tally(summary, [n for n, _ in pending], outcomes, say)
+            pending.clear()
+            # Only after the commit: a restart then redoes at most this batch's lines.
+            write_checkpoint(checkpoint, through, summary.failed)
+
+        number = done
         for number, line in enumerate(lines, start=1):
             bar.update(len(line))
             if number <= done:
@@ -258,17 +224,32 @@ def import_file(
             raw = line.decode("utf-8", errors="replace").strip()
             if raw:
                 try:
-                    created, raised = runner.run(importer.store(raw))
+                    pending.append((number, parse_line(raw)))
                 except LineError as exc:
-                    summary.failed += 1
-                    for f, m in exc.errors:
-                        say(f"line {number}: {f}: {m}")
-                else:
-                    if created:
-                        summary.created += 1
-                    else:
-                        summary.replayed += 1
-                    summary.alerts.update(a.rule for a in raised)
-            write_checkpoint(checkpoint, number, summary.failed)
+                    pending.append((number, exc))
+            if len(pending) >= importer.batch:
+                flush(number)
+        if pending:
+            flush(number)
     checkpoint.unlink(missing_ok=True)
     return summary
+
+
+def _tally(
+    summary: Summary,
+    numbers: list[int],
+    outcomes: list[Stored | LineError],
+    say: Callable[[str], None],
+) -> None:
+    for number, outcome in zip(numbers, outcomes, strict=True):
+        if isinstance(outcome, LineError):
+            summary.failed += 1
+            for f, m in outcome.errors:
+                say(f"line {number}: {f}: {m}")
+            continue
+        created, raised = outcome
+        if created:
+            summary.created += 1
+        else:
+            summary.replayed += 1
+        summary.alerts.update(a.rule for a in raised)

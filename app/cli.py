@@ -166,15 +166,23 @@ def import_command(
             help='JSON object mapping the file\'s "authority" values to authority ids.',
         ),
     ] = None,
+    batch: Annotated[
+        int,
+        typer.Option(
+            "--batch",
+            min=1,
+            help="Lines per transaction (each line in its own savepoint); 1 commits every line.",
+        ),
+    ] = 100,
 ) -> None:
     """Import notifications, seizures, replies and arrivals from newline-delimited JSON.
 
     Each line is {"type": "notification"|"seizure"|"reply"|"arrival", "authority": ID,
     "body": {...}}; replies and arrivals also name "reference" and "exporter_authority".
-    Records go through the same checks, correlation and rules as the API, one transaction each.
-    Re-running is safe (stored records are replays); FILE.progress lets a restart skip the
-    lines already done. Bad lines are reported as "line N: field: message" and make the exit
-    code 1.
+    Records go through the same checks, correlation and rules as the API, --batch lines per
+    transaction, each line in a savepoint so a bad one rolls back only itself. Re-running is safe
+    (stored records are replays); FILE.progress lets a restart skip the lines already committed.
+    Bad lines are reported as "line N: field: message" and make the exit code 1.
     """
     from app.bulk import Importer, import_file
     from app.kit.clock import Clock
@@ -196,7 +204,7 @@ def import_command(
     engine = create_engine(get_settings().database_url)
     with asyncio.Runner() as runner:
         try:
-            importer = Importer(create_sessionmaker(engine), Clock(), mapping)
+            importer = Importer(create_sessionmaker(engine), Clock(), mapping, batch)
             summary = import_file(file, importer, runner)
         finally:
             runner.run(engine.dispose())

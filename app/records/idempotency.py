@@ -1,6 +1,8 @@
 """Safe retries: replays of the same body, races on one reference, and batches of many."""
 
+import copy
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import Any, Protocol, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
@@ -19,6 +21,7 @@ class Replayable(Protocol):
 
 
 R = TypeVar("R", bound=Replayable)
+T = TypeVar("T")
 
 
 def differing_fields(stored: dict[str, Any], new: dict[str, Any]) -> list[str]:
@@ -53,6 +56,20 @@ async def insert_once(
     return record, True
 
 
+async def in_savepoint(session: AsyncSession, work: Callable[[], Awaitable[T]]) -> T:
+    """Run `work` in a savepoint; if it fails, undo its writes and what it queued for commit."""
+    # Alerts queue their feed entries in session.info for the before-commit hook: a rolled-back
+    # item must not leave entries for alerts or changes that the rollback undid.
+    saved = {key: copy.copy(value) for key, value in session.info.items()}
+    try:
+        async with session.begin_nested():
+            return await work()
+    except BaseException:
+        session.info.clear()
+        session.info.update(saved)
+        raise
+
+
 async def run_batch(
     session: AsyncSession,
     raw_items: Sequence[Any],
@@ -69,8 +86,7 @@ async def run_batch(
             results.append(BatchResult(index=index, status=422, errors=errors))
             continue
         try:
-            async with session.begin_nested():
-                record_id, created, raised = await create(body)
+            record_id, created, raised = await in_savepoint(session, partial(create, body))
         except AppError as exc:
             problem = exc.problem()
             errors = problem.errors or [FieldError(field="body", message=problem.detail or "")]
