@@ -35,15 +35,17 @@ floor = Table(
 feed = Table("bench_floor_feed", metadata, Column("seq", BigInteger, primary_key=True))
 
 
-def create_app() -> FastAPI:
-    """Build the floor app on DATABASE_URL, creating its table if needed."""
+def create_app(database_url: str | None = None) -> FastAPI:
+    """Build the floor app on DATABASE_URL (or this URL), creating its tables if needed."""
     settings = get_settings()
+    url = database_url or settings.database_url
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+        engine = create_engine(url, pool_size=settings.db_pool_size)
         async with engine.begin() as conn:
             await conn.run_sync(metadata.create_all)
+        app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         try:
             yield

@@ -1,6 +1,7 @@
 """HTTP load from this (client) process: a fixed number of requests in flight, timed one by one."""
 
 import asyncio
+import math
 import statistics
 import time
 from collections import Counter
@@ -51,7 +52,7 @@ def pct(values: list[float], p: float) -> float:
     if not values:
         return 0.0
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))]
 
 
 def mean(values: list[float]) -> float:

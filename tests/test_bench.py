@@ -1,0 +1,150 @@
+"""The benchmark's own pieces, without timing anything: the floor app, batching, the report."""
+
+import copy
+from typing import Any
+
+import httpx
+
+from bench import fixtures, report
+from bench.floor import create_app, metadata
+from bench.load import pct
+from bench.population import Draft
+
+
+async def test_floor_stores_bodies_and_answers_idle_polls(database_url: str) -> None:
+    app = create_app(database_url)
+    async with app.router.lifespan_context(app):
+        try:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://floor") as c:
+                one = await c.post("/floor/records", json={"reference": "X-1", "items": [1]})
+                assert one.status_code == 201
+                many = await c.post("/floor/batch", json={"items": [{"a": 1}, {"b": 2}]})
+                assert many.status_code == 200
+                ids = [r["id"] for r in many.json()["results"]] + [one.json()["id"]]
+                assert len(set(ids)) == 3
+                first = await c.get("/floor/poll")
+                assert first.status_code == 200
+                tag = {"If-None-Match": first.headers["ETag"]}
+                assert (await c.get("/floor/poll", headers=tag)).status_code == 304
+                assert (
+                    await c.get("/floor/poll", headers={"If-None-Match": 'W/"x"'})
+                ).status_code == 200
+        finally:
+            async with app.state.engine.begin() as conn:
+                await conn.run_sync(metadata.drop_all)
+
+
+def _draft(kind: str, country: str, n: int) -> Draft:
+    return Draft(kind, f"id-{n}", country, {"reference": f"R-{n}"}, [], [])
+
+
+def test_batches_hold_one_kind_from_one_authority() -> None:
+    drafts = [_draft("notification", "IN", i) for i in range(5)]
+    drafts += [_draft("seizure", "IN", 10 + i) for i in range(3)]
+    drafts += [_draft("notification", "CN", 20 + i) for i in range(2)]
+    full = fixtures.group(drafts, 2)
+    assert [len(g) for g in full] == [2, 2, 2, 2]
+    assert all(len({(d.kind, d.country) for d in g}) == 1 for g in full)
+    every = fixtures.group(drafts, 2, partial=True)
+    assert sorted(d.id for g in every for d in g) == sorted(d.id for d in drafts)
+    keys = fixtures.Keys({"IN": "a"}, {"IN": "k"})
+    calls = fixtures.batches(full[:1], keys)
+    assert calls[0].path == "/v1/notifications/batch"
+    assert calls[0].records == 2
+    assert calls[0].headers == {"Authorization": "Bearer k"}
+
+
+def test_percentiles_are_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert pct(values, 50) == 50.0
+    assert pct(values, 99) == 99.0
+    assert pct([], 99) == 0.0
+
+
+def _results() -> dict[str, Any]:
+    ingest = {
+        "records_per_s": 20.0,
+        "p50_ms": 300.0,
+        "p99_ms": 900.0,
+        "floor_records_per_s": 200.0,
+        "ratio_to_floor": 0.1,
+        "floor_p50_ms": 30.0,
+        "floor_p99_ms": 90.0,
+        "peak_rss_mb": 150.0,
+        "batch": {"records_per_s": 25.0, "p50_ms": 2000.0, "p99_ms": 2500.0},
+        "floor_batch": {"records_per_s": 400.0, "p50_ms": 200.0, "p99_ms": 250.0},
+        "batch_ratio_to_floor": 0.0625,
+    }
+    phase = {"mean_ms": 100.0, "p50_ms": 90.0, "p99_ms": 300.0, "peak_rss_mb": 120.0}
+    return {
+        "mode": "quick",
+        "seconds": 200.0,
+        "machine": {"nproc": "2"},
+        "sizes": {
+            "singles": 150,
+            "concurrency": 8,
+            "batches": 4,
+            "batch_size": 50,
+            "batch_concurrency": 2,
+            "preload": 150,
+            "probe": 50,
+        },
+        "ingest": {"sqlite": ingest, "postgresql": copy.deepcopy(ingest)},
+        "growth": {
+            "postgresql": {
+                "small_n": 10_000,
+                "large_n": 40_000,
+                "ratio": 1.2,
+                "p50_ratio": 1.1,
+                "small": phase,
+                "large": {**phase, "mean_ms": 120.0, "peak_rss_mb": 125.0},
+            }
+        },
+        "feed": {
+            "alerts": 10_000,
+            "idle_poll_p50_ms": 5.0,
+            "idle_poll_p99_ms": 30.0,
+            "floor_poll_p50_ms": 3.0,
+            "floor_poll_p99_ms": 10.0,
+            "page_p50_ms": 20.0,
+            "page_p99_ms": 50.0,
+            "idle_poll_p99_to_floor": 3.0,
+        },
+        "trace": {
+            "seizures": 20,
+            "p50_ms": 30.0,
+            "p99_ms": 60.0,
+            "matches_mean": 2.0,
+            "matches_max": 5,
+        },
+        "bulk_import": {
+            "records": 100,
+            "seconds": 10.0,
+            "records_per_s": 10.0,
+            "projected_1m_minutes": 1666.7,
+            "summary": "created 100",
+        },
+        "memory": {
+            "peak_rss_mb": 150.0,
+            "peak_rss_mb_small_store": 120.0,
+            "peak_rss_mb_large_store": 125.0,
+        },
+    }
+
+
+def test_headline_says_which_targets_are_met() -> None:
+    head = report.headline(_results())
+    assert head["ingest.sqlite.ratio_to_floor"] == {"value": 0.1, "met": False}
+    assert head["growth.postgresql.ratio"] == {"value": 1.2, "met": True}
+    assert head["bulk_import.projected_1m_minutes"]["met"] is False
+    assert head["feed.idle_poll_p99_to_floor"] == {"value": 3.0, "met": False}
+    assert head["memory.peak_rss_mb"]["met"] is True
+
+
+def test_report_has_a_table_per_database_and_the_fixes() -> None:
+    text = report.render(_results())
+    assert "### sqlite" in text
+    assert "### postgresql" in text
+    assert "| single posts, records/s | 20.0 | 200 | 0.100 |" in text
+    assert "Profiles and fixes, before and after" in text
