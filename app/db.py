@@ -1,5 +1,7 @@
 """Declarative base, column types, engine factory and the request-scoped session."""
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -75,10 +77,21 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # IMMEDIATE takes the write lock up front, so two writers queue instead of deadlocking.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # IMMEDIATE takes the write lock up front, so two writers queue instead of deadlocking;
+        # readers (READ_ONLY sessions) take none: WAL lets them run beside the writer.
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
+
+
+READ_ONLY = "precursor_read_only"
+
+
+def read_only(engine: AsyncEngine) -> AsyncEngine:
+    """The same engine (pool, events) for sessions that only read: on SQLite they begin
+    DEFERRED and never take the write lock."""
+    return engine.execution_options(**{READ_ONLY: True})
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -103,10 +116,23 @@ async def commit(session: AsyncSession) -> None:
     await session.commit()
 
 
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """Yield the request's session; commit once on success, roll back on error."""
-    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    async with sessionmaker() as session:
+    """Yield the request's session; commit once on success, roll back on error.
+
+    Reads get a read-only session. On SQLite, writes queue in order on the app's write gate:
+    left to SQLite's busy handler, a writer can lose the lock again and again until it times out.
+    """
+    state = request.app.state
+    if request.method in READ_METHODS:
+        async with state.read_sessionmaker() as session:
+            yield session
+            await session.commit()
+        return
+    gate: asyncio.Lock | None = state.write_gate
+    async with gate or contextlib.nullcontext(), state.sessionmaker() as session:
         try:
             yield session
         except BaseException:

@@ -14,7 +14,7 @@ from app.alerts.router import router as alerts_router
 from app.alerts.sweep import sweep_forever
 from app.config import Settings, get_settings
 from app.correlation.router import router as correlation_router
-from app.db import create_engine, create_sessionmaker
+from app.db import create_engine, create_sessionmaker, is_sqlite, read_only
 from app.errors import InternalError, install_error_handlers, problem_response
 from app.kit.clock import Clock
 from app.notifications.router import router as notifications_router
@@ -45,6 +45,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         )
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.read_sessionmaker = create_sessionmaker(read_only(engine))
+        app.state.write_gate = asyncio.Lock() if is_sqlite(settings.database_url) else None
         sweeper = None
         if settings.sweep_interval_seconds > 0:
             sweeper = asyncio.create_task(

@@ -85,7 +85,7 @@ async def metrics(request: Request) -> Response:
     """
     app_metrics: Metrics = request.app.state.metrics
     try:
-        async with request.app.state.sessionmaker() as session:
+        async with request.app.state.read_sessionmaker() as session:
             counts = await alert_counts(session)
     except Exception as exc:  # a scrape still reports the process metrics
         structlog.get_logger("metrics").warning("alert counts unavailable", error=repr(exc))

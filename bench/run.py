@@ -58,17 +58,21 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "sizes": sizes.__dict__,
             "ingest": {},
         }
-        for kind in ("sqlite", "postgresql"):
-            results["ingest"][kind] = await phases.ingest(ctx, kind)
-        st = await scale.Store.create(ctx)
         try:
-            results["growth"] = {"postgresql": await scale.growth(st)}
-            results["feed"] = await scale.feed(st)
-            results["trace"] = await scale.trace(st)
-            results["bulk_import"] = await scale.bulk_import(st)
-        finally:
-            ctx.stop_all()
-            await st.close()
+            for kind in ("sqlite", "postgresql"):
+                results["ingest"][kind] = await phases.ingest(ctx, kind)
+            st = await scale.Store.create(ctx)
+            try:
+                results["growth"] = {"postgresql": await scale.growth(st)}
+                results["feed"] = await scale.feed(st)
+                results["trace"] = await scale.trace(st)
+                results["bulk_import"] = await scale.bulk_import(st)
+            finally:
+                ctx.stop_all()
+                await st.close()
+        except BaseException:
+            await asyncio.to_thread(_print_logs, Path(tmp))  # what the servers said
+            raise
         if args.keep_logs:
             await asyncio.to_thread(_print_logs, Path(tmp))
     app_peaks = [s.peak_rss_mb for s in ctx.servers if s.name == "app"]

@@ -159,7 +159,7 @@ async def stream(
 ) -> StreamingResponse:
     """Stream changes after Last-Event-ID (or the cursor); reconnect with the last id seen."""
     after = int(last_event_id) if last_event_id is not None else _after(cursor)
-    sessionmaker = request.app.state.sessionmaker
+    sessionmaker = request.app.state.read_sessionmaker
 
     async def events() -> AsyncIterator[str]:
         nonlocal after
