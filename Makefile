@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo serve test lint openapi clean
+.PHONY: install demo serve test lint openapi bench bench-quick clean
 
 $(BIN)/precursor-alerts: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,12 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy app migrations scripts bench
+
+bench: install
+	$(BIN)/python -m bench --output bench/results.json
+
+bench-quick: install
+	$(BIN)/python -m bench --quick --output bench-quick.json
 
 openapi: install
 	$(BIN)/python scripts/export_openapi.py
