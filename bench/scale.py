@@ -5,6 +5,7 @@ import asyncio
 import contextlib
 import json
 import multiprocessing
+import os
 import random
 import subprocess
 import time
@@ -286,7 +287,7 @@ async def bulk_import(st: Store) -> dict[str, Any]:
     done = await asyncio.to_thread(
         subprocess.run,
         command,
-        env={**_env(), "DATABASE_URL": st.db.url},
+        env={**os.environ, "LOG_LEVEL": "WARNING", "DATABASE_URL": st.db.url},
         capture_output=True,
         text=True,
     )
@@ -304,9 +305,3 @@ async def bulk_import(st: Store) -> dict[str, Any]:
     }
     log(f"bulk import: {out['records_per_s']} records/s; {out['summary']}")
     return out
-
-
-def _env() -> dict[str, str]:
-    import os
-
-    return {**os.environ, "LOG_LEVEL": "WARNING"}
