@@ -40,7 +40,7 @@ from app.bulk_lines import (
     read_checkpoint,
     write_checkpoint,
 )
-from app.db import commit
+from app.db import unit_of_work
 from app.errors import AppError
 from app.kit.clock import Clock
 from app.notifications import repository as notifications_repository
@@ -132,15 +132,9 @@ class Importer:
         if len(errors) == len(lines):
             return errors
         outcomes: list[Stored | LineError] = []
-        async with self.sessionmaker() as session:
-            try:
-                for line in lines:
-                    outcomes.append(await self._store_one(session, line))
-                await commit(session)
-            except BaseException:
-                session.info.pop("before_commit", None)
-                await session.rollback()
-                raise
+        async with unit_of_work(self.sessionmaker) as session:
+            for line in lines:
+                outcomes.append(await self._store_one(session, line))
         return outcomes
 
     async def _store_one(self, session: AsyncSession, line: Line | LineError) -> Stored | LineError:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -116,6 +117,29 @@ async def commit(session: AsyncSession) -> None:
     await session.commit()
 
 
+@contextlib.asynccontextmanager
+async def unit_of_work(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """A session that commits once (hooks first) when its block succeeds and rolls back,
+    dropping the queued hooks, when it raises."""
+    async with sessionmaker() as session:
+        try:
+            yield session
+        except BaseException:
+            session.info.pop("before_commit", None)
+            await session.rollback()
+            raise
+        else:
+            await commit(session)
+
+
+def dialect_insert(session: AsyncSession) -> Callable[..., Any]:
+    """The dialect's INSERT, which has ON CONFLICT on both databases."""
+    name = session.get_bind().dialect.name
+    return postgresql.insert if name == "postgresql" else sqlite.insert
+
+
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -132,15 +156,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             await session.commit()
         return
     gate: asyncio.Lock | None = state.write_gate
-    async with gate or contextlib.nullcontext(), state.sessionmaker() as session:
-        try:
-            yield session
-        except BaseException:
-            session.info.pop("before_commit", None)
-            await session.rollback()
-            raise
-        else:
-            await commit(session)
+    async with gate or contextlib.nullcontext(), unit_of_work(state.sessionmaker) as session:
+        yield session
 
 
 # Function scope: the commit happens before the response is sent, so a failed commit is an error.

@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.alerts import engine, service
 from app.alerts.runners import sweep as sweep_runners
 from app.alerts.runners.base import Event
-from app.db import commit
+from app.db import unit_of_work
 from app.kit.clock import Clock
 from app.observability import Metrics
 
@@ -67,18 +67,12 @@ async def try_sweep(
 ) -> int | None:
     """Run the sweep rules for `as_of`; return how many alerts were raised or updated, or None
     when another sweep holds the lock and this one was skipped."""
-    async with sessionmaker() as session:
-        try:
-            if not await _lock(session):
-                await session.rollback()
-                log.info("sweep skipped", reason="another sweep is running", as_of=str(as_of))
-                return None
-            count = await _sweep(session, as_of, now)
-            await commit(session)
-        except BaseException:
-            session.info.pop("before_commit", None)
+    async with unit_of_work(sessionmaker) as session:
+        if not await _lock(session):
             await session.rollback()
-            raise
+            log.info("sweep skipped", reason="another sweep is running", as_of=str(as_of))
+            return None
+        count = await _sweep(session, as_of, now)
     return count
 
 
