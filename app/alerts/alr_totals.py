@@ -13,11 +13,10 @@ from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import delete, insert, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.alerts.models import AlrCounted, AlrTotal
+from app.db import dialect_insert
 from app.reference.substances import catalogue
 
 Item = tuple[str, int]  # substance code, base mg
@@ -58,8 +57,7 @@ async def count(
             for code in sorted(mg)
         ],
     )
-    dialect = session.get_bind().dialect.name
-    upsert = pg_insert if dialect == "postgresql" else sqlite_insert
+    upsert = dialect_insert(session)
     for code in sorted(mg):
         stmt = upsert(AlrTotal).values(
             country=importing_country,

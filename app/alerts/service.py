@@ -6,8 +6,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.alerts.models import (
@@ -21,7 +19,7 @@ from app.alerts.models import (
 from app.alerts.rules.base import SEVERITIES, Firing
 from app.alerts.schemas import AlertOut
 from app.auth.schemas import Principal
-from app.db import before_commit
+from app.db import before_commit, dialect_insert
 
 RAISED = "alerts_raised"
 PENDING = "alerts_pending"
@@ -52,8 +50,7 @@ def _merge(old: dict[str, list[str]], new: dict[str, list[str]]) -> dict[str, li
 
 async def _lock_fingerprint(session: AsyncSession, fingerprint: str) -> AlertFingerprint:
     """Create the fingerprint row if needed and lock it until commit."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert = dialect_insert(session)
     await session.execute(
         insert(AlertFingerprint)
         .values(fingerprint=fingerprint, alert_id=None)

@@ -5,8 +5,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.alerts import engine
@@ -14,6 +12,7 @@ from app.alerts.models import RuleSetting
 from app.alerts.rules.catalogue import RULES
 from app.alerts.schemas import RuleIn, RuleOut
 from app.auth.schemas import Principal
+from app.db import dialect_insert
 from app.errors import InvalidInput, NotFound
 from app.records import service as records
 
@@ -94,8 +93,7 @@ async def get_rule(session: AsyncSession, code: str) -> RuleOut:
 async def _locked_row(session: AsyncSession, code: str, now: datetime) -> tuple[RuleSetting, bool]:
     """Create the rule's row with the defaults if needed and lock it until commit, so
     concurrent changes apply one after the other and each history entry's `old` is right."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert = dialect_insert(session)
     created = await session.scalar(
         insert(RuleSetting)
         .values(code=code, enabled=True, mode="active", params={}, updated_at=now)
