@@ -101,6 +101,20 @@ async def _capped(
     return [row[0] for row in (await session.execute(stmt)).all()]
 
 
+def _named(
+    record_id: Any, kind: str, party_ids: Collection[str], roles: Collection[str] | None
+) -> list[ColumnElement[bool]]:
+    """Records of a kind naming these entities (in these roles), through record_parties."""
+    where = [
+        RecordParty.record_id == record_id,
+        RecordParty.kind == kind,
+        RecordParty.party_id.in_(sorted(party_ids)),
+    ]
+    if roles is not None:
+        where.append(RecordParty.role.in_(sorted(roles)))
+    return where
+
+
 async def notifications_naming(
     session: AsyncSession,
     party_ids: Collection[str],
@@ -114,14 +128,10 @@ async def notifications_naming(
     if not party_ids:
         return []
     where = [
-        RecordParty.record_id == Notification.id,
-        RecordParty.kind == NOTIFICATION,
-        RecordParty.party_id.in_(sorted(party_ids)),
+        *_named(Notification.id, NOTIFICATION, party_ids, roles),
         Notification.notified_on >= first,
         Notification.notified_on <= last,
     ]
-    if roles is not None:
-        where.append(RecordParty.role.in_(sorted(roles)))
     return await _capped(session, Notification.id, Notification.notified_on, where, cap, False)
 
 
@@ -142,10 +152,7 @@ async def objections_naming(
         return []
     objected_on = func.coalesce(Notification.replied_on, Notification.notified_on)
     where = [
-        RecordParty.record_id == Notification.id,
-        RecordParty.kind == NOTIFICATION,
-        RecordParty.party_id.in_(sorted(party_ids)),
-        RecordParty.role.in_(sorted(roles)),
+        *_named(Notification.id, NOTIFICATION, party_ids, roles),
         Notification.decision == "objection",
         objected_on >= first,
         objected_on <= last,
@@ -167,14 +174,10 @@ async def seizures_naming(
     if not party_ids:
         return []
     where = [
-        RecordParty.record_id == Seizure.id,
-        RecordParty.kind == SEIZURE,
-        RecordParty.party_id.in_(sorted(party_ids)),
+        *_named(Seizure.id, SEIZURE, party_ids, roles),
         Seizure.occurred_on >= first,
         Seizure.occurred_on <= last,
     ]
-    if roles is not None:
-        where.append(RecordParty.role.in_(sorted(roles)))
     if types is not None:
         where.append(Seizure.type.in_(sorted(types)))
     return await _capped(session, Seizure.id, Seizure.occurred_on, where, cap, True)
