@@ -2,12 +2,12 @@
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVarTuple
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import CompoundSelect, DateTime, MetaData, Select, event, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
@@ -132,6 +132,14 @@ async def unit_of_work(
             raise
         else:
             await commit(session)
+
+
+Row = TypeVarTuple("Row")
+
+
+def union_of(parts: Sequence[Select[*Row]]) -> Select[*Row] | CompoundSelect[*Row]:
+    """One statement reading every part, each keeping its own LIMIT."""
+    return parts[0] if len(parts) == 1 else union_all(*[p.subquery().select() for p in parts])
 
 
 def dialect_insert(session: AsyncSession) -> Callable[..., Any]:

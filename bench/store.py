@@ -13,6 +13,7 @@ import random
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
@@ -91,7 +92,9 @@ def _at(day: Any, seconds: int) -> datetime:
 class Loader:
     """Turn drafts into table rows; party names and ignored values fixed at construction."""
 
-    def __init__(self, firms: list[Firm], authorities: dict[str, str], ignored: set[Key]) -> None:
+    def __init__(
+        self, firms: list[Firm], authorities: dict[str, str], ignored: AbstractSet[Key]
+    ) -> None:
         self.authorities = authorities
         self.ignored = ignored
         self.normalized = {f.id: normalize_name(f.name)[:200] for f in firms}

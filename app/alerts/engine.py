@@ -19,15 +19,32 @@ REGISTRY: dict[str, Registration] = {
 }
 
 
+SETTINGS = "rule_settings"
+_STORED = select(RuleSetting)
+
+
 async def settings(session: AsyncSession) -> dict[str, tuple[bool, str, dict[str, Any]]]:
-    """Return each rule's (enabled, mode, params); rules never edited use their defaults."""
-    stored = {r.code: r for r in (await session.scalars(select(RuleSetting))).all()}
+    """Return each rule's (enabled, mode, params); rules never edited use their defaults.
+
+    Read once per session (each record of a batch dispatches): only `forget_settings` after a
+    change lets the session read them again.
+    """
+    cached: dict[str, tuple[bool, str, dict[str, Any]]] | None = session.info.get(SETTINGS)
+    if cached is not None:
+        return cached
+    stored = {r.code: r for r in (await session.scalars(_STORED)).all()}
     out = {}
     for code, spec in RULES.items():
         row = stored.get(code)
         params = {**spec.defaults, **(row.params if row else {})}
         out[code] = (row.enabled if row else True, row.mode if row else "active", params)
+    session.info[SETTINGS] = out
     return out
+
+
+def forget_settings(session: AsyncSession) -> None:
+    """Drop the session's copy of the rule settings (they were just changed)."""
+    session.info.pop(SETTINGS, None)
 
 
 async def dispatch(session: AsyncSession, event: Event, now: datetime) -> list[Alert]:
@@ -35,6 +52,7 @@ async def dispatch(session: AsyncSession, event: Event, now: datetime) -> list[A
     current = await settings(session)
     firings = []
     modes = {}
+    # Facts are shared by the runners and the resolvers: applying firings writes only alerts.
     gather.remember_facts(session)
     try:
         for code, registration in REGISTRY.items():
@@ -42,11 +60,12 @@ async def dispatch(session: AsyncSession, event: Event, now: datetime) -> list[A
             if enabled and event.trigger in registration.triggers:
                 firings += await registration.run(session, event, params)
                 modes[code] = mode
+        changed = await service.apply(session, firings, modes, now)
+        for code, registration in REGISTRY.items():
+            enabled, _, params = current[code]
+            if enabled and registration.resolve and event.trigger in registration.resolves_on:
+                fingerprints, reason = await registration.resolve(session, event, params)
+                changed += await service.resolve(session, fingerprints, reason, now)
     finally:
         gather.forget_facts(session)
-    changed = await service.apply(session, firings, modes, now)
-    for code, registration in REGISTRY.items():
-        if current[code][0] and registration.resolve and event.trigger in registration.resolves_on:
-            fingerprints, reason = await registration.resolve(session, event)
-            changed += await service.resolve(session, fingerprints, reason, now)
     return changed

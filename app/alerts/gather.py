@@ -1,11 +1,12 @@
 """Load rule facts and find related records, always through indexed lookups."""
 
+import functools
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, select
+from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.alerts.rules.facts import ItemFacts, LinkFacts, NotificationFacts, PartyFacts, SeizureFacts
@@ -44,39 +45,50 @@ def _parties(rows: Sequence[Any]) -> tuple[PartyFacts, ...]:
     return tuple(PartyFacts(r.role, r.party_id, r.name, r.country) for r in rows)
 
 
+# Statements are built once and reused: building one costs more than running it, and a reused
+# one hits the compiled cache without recomputing its cache key.
+_ITEMS = (
+    select(
+        RecordItem.record_id,
+        RecordItem.kind,
+        RecordItem.substance_code,
+        RecordItem.net_mg,
+        RecordItem.base_mg,
+        RecordItem.declared_as,
+    )
+    .where(
+        RecordItem.kind.in_(bindparam("kinds", expanding=True)),
+        RecordItem.record_id.in_(bindparam("ids", expanding=True)),
+    )
+    .order_by(RecordItem.record_id, RecordItem.kind, RecordItem.position)
+)
+_PARTIES = (
+    select(
+        RecordParty.record_id,
+        RecordParty.role,
+        RecordParty.party_id,
+        RecordParty.name,
+        RecordParty.country,
+    )
+    .where(
+        RecordParty.kind == bindparam("kind"),
+        RecordParty.record_id.in_(bindparam("ids", expanding=True)),
+    )
+    .order_by(RecordParty.record_id, RecordParty.position)
+)
+
+
 async def _children(
     session: AsyncSession, kind: str, ids: list[str]
 ) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
     """Load the items (arrivals under `<id>:arrival`) and parties of records, as facts need."""
-    # Only the columns the facts use, and no countries (records.load_children reads those too).
+    # Only the columns the facts use.
     items: dict[str, list[Any]] = defaultdict(list)
     parties: dict[str, list[Any]] = defaultdict(list)
-    item_rows = await session.execute(
-        select(
-            RecordItem.record_id,
-            RecordItem.kind,
-            RecordItem.substance_code,
-            RecordItem.net_mg,
-            RecordItem.base_mg,
-            RecordItem.declared_as,
-        )
-        .where(RecordItem.kind.in_([kind, f"{kind}_arrival"]), RecordItem.record_id.in_(ids))
-        .order_by(RecordItem.record_id, RecordItem.kind, RecordItem.position)
-    )
+    item_rows = await session.execute(_ITEMS, {"kinds": [kind, f"{kind}_arrival"], "ids": ids})
     for row in item_rows:
         items[row.record_id if row.kind == kind else f"{row.record_id}:arrival"].append(row)
-    party_rows = await session.execute(
-        select(
-            RecordParty.record_id,
-            RecordParty.role,
-            RecordParty.party_id,
-            RecordParty.name,
-            RecordParty.country,
-        )
-        .where(RecordParty.kind == kind, RecordParty.record_id.in_(ids))
-        .order_by(RecordParty.record_id, RecordParty.position)
-    )
-    for party in party_rows:
+    for party in await session.execute(_PARTIES, {"kind": kind, "ids": ids}):
         parties[party.record_id].append(party)
     return items, parties
 
@@ -121,6 +133,22 @@ async def memo(session: AsyncSession, key: tuple[str, ...], load: Callable[[], A
     return found
 
 
+async def memo_each(
+    session: AsyncSession,
+    key: tuple[str, ...],
+    wanted: list[str],
+    load: Callable[[list[str]], Awaitable[dict[str, F]]],
+) -> dict[str, F]:
+    """`memo` of `(*key, w)` for each of `wanted`, loading all the missing ones at once."""
+    cache: dict[tuple[str, ...], Any] | None = session.info.get(FACTS)
+    if cache is None:
+        return await load(wanted)
+    missing = [w for w in wanted if (*key, w) not in cache]
+    for w, value in (await load(missing)).items() if missing else ():
+        cache[(*key, w)] = value
+    return {w: cache[(*key, w)] for w in wanted}
+
+
 async def notifications(session: AsyncSession, ids: Iterable[str]) -> dict[str, NotificationFacts]:
     """Load notifications as facts."""
     return await _shared(session, ids, _load_notifications)
@@ -131,12 +159,16 @@ async def seizures(session: AsyncSession, ids: Iterable[str]) -> dict[str, Seizu
     return await _shared(session, ids, _load_seizures)
 
 
+_NOTIFICATIONS = select(Notification).where(Notification.id.in_(bindparam("ids", expanding=True)))
+_SEIZURES = select(Seizure).where(Seizure.id.in_(bindparam("ids", expanding=True)))
+
+
 async def _load_notifications(
     session: AsyncSession, wanted: list[str]
 ) -> dict[str, NotificationFacts]:
     if not wanted:
         return {}
-    rows = (await session.scalars(select(Notification).where(Notification.id.in_(wanted)))).all()
+    rows = (await session.scalars(_NOTIFICATIONS, {"ids": wanted})).all()
     items, parties = await _children(session, NOTIFICATION, wanted)
     return {
         n.id: NotificationFacts(
@@ -166,7 +198,7 @@ async def _load_notifications(
 async def _load_seizures(session: AsyncSession, wanted: list[str]) -> dict[str, SeizureFacts]:
     if not wanted:
         return {}
-    rows = (await session.scalars(select(Seizure).where(Seizure.id.in_(wanted)))).all()
+    rows = (await session.scalars(_SEIZURES, {"ids": wanted})).all()
     items, parties = await _children(session, SEIZURE, wanted)
     out = {}
     for s in rows:
@@ -203,18 +235,25 @@ def _link(row: Link) -> LinkFacts:
     return LinkFacts(row.seizure_id, row.notification_id, row.score, row.linked, evidence)
 
 
+@functools.cache
+def _links_stmt(by_seizure: bool, by_notification: bool) -> Select[Link]:
+    stmt = select(Link)
+    if by_seizure:
+        stmt = stmt.where(Link.seizure_id == bindparam("seizure_id"))
+    if by_notification:
+        stmt = stmt.where(Link.notification_id == bindparam("notification_id"))
+    return stmt.limit(LIMIT)
+
+
 async def links(
     session: AsyncSession, *, seizure_id: str | None = None, notification_id: str | None = None
 ) -> list[LinkFacts]:
     """Return the stored links of a seizure or of a notification."""
-    stmt = select(Link)
-    if seizure_id is not None:
-        stmt = stmt.where(Link.seizure_id == seizure_id)
-    if notification_id is not None:
-        stmt = stmt.where(Link.notification_id == notification_id)
 
     async def load() -> list[LinkFacts]:
-        return [_link(r) for r in (await session.scalars(stmt.limit(LIMIT))).all()]
+        stmt = _links_stmt(seizure_id is not None, notification_id is not None)
+        params = {"seizure_id": seizure_id, "notification_id": notification_id}
+        return [_link(r) for r in (await session.scalars(stmt, params)).all()]
 
     # The link rules and SEIZURE_CLUSTER all start from the event's links.
     return await memo(session, ("links", seizure_id or "", notification_id or ""), load)
@@ -235,6 +274,23 @@ async def records_naming(
     return list(dict.fromkeys((await session.scalars(stmt.limit(LIMIT))).all()))
 
 
+_NOTIFICATIONS_TO = (
+    select(Notification.id)
+    .join(
+        RecordItem,
+        and_(RecordItem.kind == NOTIFICATION, RecordItem.record_id == Notification.id),
+    )
+    .where(
+        Notification.importing_country == bindparam("country"),
+        RecordItem.substance_code.in_(bindparam("codes", expanding=True)),
+        Notification.notified_on >= bindparam("first"),
+        Notification.notified_on <= bindparam("last"),
+    )
+    .distinct()
+    .limit(LIMIT)
+)
+
+
 async def notifications_to(
     session: AsyncSession,
     importing_country: str,
@@ -243,19 +299,10 @@ async def notifications_to(
     last: date,
 ) -> list[str]:
     """Return notifications to a country holding these substances, notified in [first, last]."""
-    stmt = (
-        select(Notification.id)
-        .join(
-            RecordItem,
-            and_(RecordItem.kind == NOTIFICATION, RecordItem.record_id == Notification.id),
-        )
-        .where(
-            Notification.importing_country == importing_country,
-            RecordItem.substance_code.in_(list(substance_codes)),
-            Notification.notified_on >= first,
-            Notification.notified_on <= last,
-        )
-        .distinct()
-        .limit(LIMIT)
-    )
-    return list((await session.scalars(stmt)).all())
+    params = {
+        "country": importing_country,
+        "codes": list(substance_codes),
+        "first": first,
+        "last": last,
+    }
+    return list((await session.scalars(_NOTIFICATIONS_TO, params)).all())

@@ -5,19 +5,19 @@ the notifications and seizures primary keys — narrows by the records' own date
 (per party entity where a party leads), so the cost of a lookup does not grow with the store.
 """
 
+import functools
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, CompoundSelect, Integer, Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.alerts.gather import LIMIT, memo
-from app.alerts.models import RuleSetting
-from app.alerts.rules.catalogue import RULES
+from app.alerts.gather import LIMIT, memo, memo_each
 from app.correlation import repository as correlation
 from app.correlation.models import CorrelationKey, Link
+from app.db import union_of
 from app.notifications.models import KIND as NOTIFICATION
 from app.notifications.models import Notification
 from app.parties.models import Party
@@ -26,6 +26,14 @@ from app.seizures.models import KIND as SEIZURE
 from app.seizures.models import Seizure
 
 Key = tuple[str, str]
+CHUNK = 100  # parts per UNION: well under SQLite's 500 terms and its bound-parameter limit
+
+# Statements are built once (per shape) and reused: building one costs more than running it,
+# and a reused one hits the compiled cache without recomputing its cache key.
+_IGNORED_PARTIES = select(Party.id).where(
+    Party.id.in_(bindparam("ids", expanding=True)),
+    Party.normalized_name.in_(bindparam("names", expanding=True)),
+)
 
 
 async def ignored_parties(session: AsyncSession, party_ids: Iterable[str]) -> set[str]:
@@ -39,8 +47,8 @@ async def ignored_parties(session: AsyncSession, party_ids: Iterable[str]) -> se
         return set()
 
     async def load() -> set[str]:
-        stmt = select(Party.id).where(Party.id.in_(wanted), Party.normalized_name.in_(names))
-        return set((await session.scalars(stmt)).all())
+        params = {"ids": wanted, "names": names}
+        return set((await session.scalars(_IGNORED_PARTIES, params)).all())
 
     # Every incident runner asks about the same parties of the event.
     return await memo(session, ("ignored_parties", *wanted), load)
@@ -49,40 +57,65 @@ async def ignored_parties(session: AsyncSession, party_ids: Iterable[str]) -> se
 PARTY_CAP = 200
 
 
+@functools.cache
+def _mentions_stmt(n: int) -> Select[Any]:
+    """How often each of `n` parties is named (up to a cap each), built once per size."""
+    parts = [
+        select(RecordParty.party_id)
+        .where(RecordParty.party_id == bindparam(f"p{i}"), RecordParty.kind == bindparam("kind"))
+        .limit(bindparam("cap", type_=Integer))
+        for i in range(n)
+    ]
+    named = union_of(parts).subquery()
+    return select(named.c.party_id, func.count()).group_by(named.c.party_id)
+
+
 async def _usable(session: AsyncSession, kind: str, party_ids: Collection[str]) -> list[str]:
     """Drop parties mentioned more than PARTY_CAP times by records of a kind (hub forwarders,
     big importers): they are too common to mean anything, and reading them all would make the
     cost of a lookup grow with the store. Each count reads at most PARTY_CAP + 1 index rows."""
-    usable = []
-    for party_id in sorted(party_ids):
+    wanted = sorted(party_ids)
 
-        async def count(party_id: str = party_id) -> int:
-            named = (
-                select(RecordParty.id)
-                .where(RecordParty.party_id == party_id, RecordParty.kind == kind)
-                .limit(PARTY_CAP + 1)
-                .subquery()
-            )
-            found: int = (
-                await session.execute(select(func.count()).select_from(named))
-            ).scalar_one()
-            return found
+    async def count(missing: list[str]) -> dict[str, int]:
+        found = dict.fromkeys(missing, 0)
+        for start in range(0, len(missing), CHUNK):
+            chunk = missing[start : start + CHUNK]
+            params: dict[str, Any] = {"kind": kind, "cap": PARTY_CAP + 1}
+            params |= {f"p{i}": party_id for i, party_id in enumerate(chunk)}
+            rows = await session.execute(_mentions_stmt(len(chunk)), params)
+            found |= dict(rows.all())
+        return found
 
-        # Each lookup of each incident runner asks again about the event's parties.
-        if await memo(session, ("party_count", kind, party_id), count) <= PARTY_CAP:
-            usable.append(party_id)
-    return usable
+    # Each lookup of each incident runner asks again about the event's parties: one statement
+    # counts those not asked about yet.
+    counts = await memo_each(session, ("party_count", kind), wanted, count)
+    return [party_id for party_id in wanted if counts[party_id] <= PARTY_CAP]
 
 
-async def _capped(
-    session: AsyncSession,
-    record_id: Any,
-    on: Any,
-    where: list[ColumnElement[bool]],
-    cap: int,
-    newest: bool,
-) -> list[str]:
-    """Return the records matching `where`, the `cap` newest (or earliest) per party entity."""
+_OBJECTED_ON = func.coalesce(Notification.replied_on, Notification.notified_on)
+_OBJECTION = Notification.decision == "objection"
+# Per lookup: the record id, its kind, the date it is ranked by, newest first?, extra conditions.
+_TARGETS: dict[str, tuple[Any, str, Any, bool, tuple[ColumnElement[bool], ...]]] = {
+    "notified": (Notification.id, NOTIFICATION, Notification.notified_on, False, ()),
+    "objected": (Notification.id, NOTIFICATION, _OBJECTED_ON, True, (_OBJECTION,)),
+    "occurred": (Seizure.id, SEIZURE, Seizure.occurred_on, True, ()),
+}
+
+
+@functools.cache
+def _capped_stmt(target: str, by_role: bool, by_type: bool) -> Select[Any]:
+    """The `cap` newest (or earliest) `target` records per party entity, built once per shape."""
+    record_id, kind, on, newest, extra = _TARGETS[target]
+    where = [
+        RecordParty.record_id == record_id,
+        RecordParty.kind == kind,
+        RecordParty.party_id.in_(bindparam("party_ids", expanding=True)),
+    ]
+    if by_role:
+        where.append(RecordParty.role.in_(bindparam("roles", expanding=True)))
+    where += [*extra, on >= bindparam("first"), on <= bindparam("last")]
+    if by_type:
+        where.append(Seizure.type.in_(bindparam("types", expanding=True)))
     named = (
         select(record_id.label("id"), on.label("on"), RecordParty.party_id)
         .where(*where)
@@ -92,27 +125,37 @@ async def _capped(
     order = (named.c.on.desc(), named.c.id.desc()) if newest else (named.c.on, named.c.id)
     rank = func.row_number().over(partition_by=named.c.party_id, order_by=order).label("rank")
     ranked = select(named.c.id, named.c.on, rank).subquery()
-    stmt = (
+    return (
         select(ranked.c.id, ranked.c.on)
-        .where(ranked.c.rank <= cap)
+        .where(ranked.c.rank <= bindparam("cap", type_=Integer))
         .distinct()
         .order_by(ranked.c.on, ranked.c.id)
     )
-    return [row[0] for row in (await session.execute(stmt)).all()]
 
 
-def _named(
-    record_id: Any, kind: str, party_ids: Collection[str], roles: Collection[str] | None
-) -> list[ColumnElement[bool]]:
-    """Records of a kind naming these entities (in these roles), through record_parties."""
-    where = [
-        RecordParty.record_id == record_id,
-        RecordParty.kind == kind,
-        RecordParty.party_id.in_(sorted(party_ids)),
-    ]
+async def _capped(
+    session: AsyncSession,
+    target: str,
+    party_ids: Collection[str],
+    roles: Collection[str] | None,
+    first: date,
+    last: date,
+    cap: int,
+    types: Collection[str] | None = None,
+) -> list[str]:
+    """Return the `target` records naming these entities, the `cap` newest (or earliest) each."""
+    params: dict[str, Any] = {
+        "party_ids": sorted(party_ids),
+        "first": first,
+        "last": last,
+        "cap": cap,
+    }
     if roles is not None:
-        where.append(RecordParty.role.in_(sorted(roles)))
-    return where
+        params["roles"] = sorted(roles)
+    if types is not None:
+        params["types"] = sorted(types)
+    stmt = _capped_stmt(target, roles is not None, types is not None)
+    return [row[0] for row in (await session.execute(stmt, params)).all()]
 
 
 async def notifications_naming(
@@ -127,12 +170,7 @@ async def notifications_naming(
     party_ids = await _usable(session, NOTIFICATION, party_ids)
     if not party_ids:
         return []
-    where = [
-        *_named(Notification.id, NOTIFICATION, party_ids, roles),
-        Notification.notified_on >= first,
-        Notification.notified_on <= last,
-    ]
-    return await _capped(session, Notification.id, Notification.notified_on, where, cap, False)
+    return await _capped(session, "notified", party_ids, roles, first, last, cap)
 
 
 async def objections_naming(
@@ -150,14 +188,7 @@ async def objections_naming(
     party_ids = await _usable(session, NOTIFICATION, party_ids)
     if not party_ids:
         return []
-    objected_on = func.coalesce(Notification.replied_on, Notification.notified_on)
-    where = [
-        *_named(Notification.id, NOTIFICATION, party_ids, roles),
-        Notification.decision == "objection",
-        objected_on >= first,
-        objected_on <= last,
-    ]
-    return await _capped(session, Notification.id, objected_on, where, cap, True)
+    return await _capped(session, "objected", party_ids, roles, first, last, cap)
 
 
 async def seizures_naming(
@@ -173,14 +204,14 @@ async def seizures_naming(
     party_ids = await _usable(session, SEIZURE, party_ids)
     if not party_ids:
         return []
-    where = [
-        *_named(Seizure.id, SEIZURE, party_ids, roles),
-        Seizure.occurred_on >= first,
-        Seizure.occurred_on <= last,
-    ]
-    if types is not None:
-        where.append(Seizure.type.in_(sorted(types)))
-    return await _capped(session, Seizure.id, Seizure.occurred_on, where, cap, True)
+    return await _capped(session, "occurred", party_ids, roles, first, last, cap, types)
+
+
+_KEYS_OF = select(CorrelationKey.key_type, CorrelationKey.value).where(
+    CorrelationKey.kind == bindparam("kind"),
+    CorrelationKey.record_id.in_(bindparam("ids", expanding=True)),
+    CorrelationKey.key_type.in_(bindparam("key_types", expanding=True)),
+)
 
 
 async def keys_of(
@@ -189,12 +220,28 @@ async def keys_of(
     """Return the correlation keys these records store (ignored values were left out)."""
     if not record_ids:
         return set()
-    stmt = select(CorrelationKey.key_type, CorrelationKey.value).where(
-        CorrelationKey.kind == kind,
-        CorrelationKey.record_id.in_(sorted(record_ids)),
-        CorrelationKey.key_type.in_(sorted(key_types)),
+    params = {"kind": kind, "ids": sorted(record_ids), "key_types": sorted(key_types)}
+    return {(t, v) for t, v in (await session.execute(_KEYS_OF, params)).all()}
+
+
+@functools.cache
+def _sharing_stmt(n: int) -> Select[str, str, str] | CompoundSelect[str, str, str]:
+    """The first `cap` records (by id) storing each of `n` keys, built once per size."""
+    stmt = union_of(
+        [
+            select(CorrelationKey.key_type, CorrelationKey.value, CorrelationKey.record_id)
+            .where(
+                CorrelationKey.key_type == bindparam(f"t{i}"),
+                CorrelationKey.value == bindparam(f"v{i}"),
+                CorrelationKey.kind == bindparam("kind"),
+            )
+            .order_by(CorrelationKey.record_id)
+            .limit(bindparam("cap", type_=Integer))
+            for i in range(n)
+        ]
     )
-    return {(t, v) for t, v in (await session.execute(stmt)).all()}
+    # A union keeps no order: sort again so each key's ids come in the database's order.
+    return stmt if n == 1 else stmt.order_by(stmt.selected_columns.record_id)
 
 
 async def sharing(
@@ -203,30 +250,23 @@ async def sharing(
     """Return, per key, the records of a kind that store it.
 
     A key held by more than `cap` records is too common to mean anything and is left out,
-    as correlation does; each key is read with LIMIT cap + 1.
+    as correlation does; each key is read with LIMIT cap + 1, all keys in one statement.
     """
-    out: dict[Key, list[str]] = defaultdict(list)
-    for key_type, value in sorted(set(keys)):
-        stmt = (
-            select(CorrelationKey.record_id)
-            .where(
-                CorrelationKey.key_type == key_type,
-                CorrelationKey.value == value,
-                CorrelationKey.kind == kind,
-            )
-            .order_by(CorrelationKey.record_id)
-            .limit(cap + 1)
-        )
-        ids = list((await session.scalars(stmt)).all())
-        if len(ids) <= cap:
-            out[(key_type, value)] = ids
-    return dict(out)
+    wanted = sorted(set(keys))
+    found: dict[Key, list[str]] = defaultdict(list)
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        params: dict[str, Any] = {"kind": kind, "cap": cap + 1}
+        for i, (key_type, value) in enumerate(chunk):
+            params |= {f"t{i}": key_type, f"v{i}": value}
+        for key_type, value, record_id in await session.execute(_sharing_stmt(len(chunk)), params):
+            found[(key_type, value)].append(record_id)
+    return {key: found[key] for key in wanted if len(found[key]) <= cap}
 
 
-async def rule_params(session: AsyncSession, code: str) -> dict[str, Any]:
-    """Return a rule's parameters: its defaults, overridden by the stored setting."""
-    row = await session.get(RuleSetting, code)
-    return {**RULES[code].defaults, **(row.params if row else {})}
+_LINKED = select(Link.seizure_id).where(
+    Link.seizure_id.in_(bindparam("ids", expanding=True)), Link.linked
+)
 
 
 async def linked_seizures(session: AsyncSession, seizure_ids: Iterable[str]) -> set[str]:
@@ -234,5 +274,4 @@ async def linked_seizures(session: AsyncSession, seizure_ids: Iterable[str]) -> 
     wanted = sorted(set(seizure_ids))
     if not wanted:
         return set()
-    stmt = select(Link.seizure_id).where(Link.seizure_id.in_(wanted), Link.linked)
-    return set((await session.scalars(stmt)).all())
+    return set((await session.scalars(_LINKED, {"ids": wanted})).all())

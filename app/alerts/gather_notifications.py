@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import Integer, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -33,86 +33,90 @@ async def requirements_in_force(
     return await memo(session, ("requirements", country, str(year), *wanted), load)
 
 
+# Statements are built once and reused: building one costs more than running it, and a reused
+# one hits the compiled cache without recomputing its cache key.
+_REQUIREMENTS = (
+    select(AnnualRequirement)
+    .where(
+        AnnualRequirement.country == bindparam("country"),
+        AnnualRequirement.substance_code.in_(bindparam("codes", expanding=True)),
+        AnnualRequirement.year <= bindparam("year"),
+    )
+    .order_by(AnnualRequirement.substance_code, AnnualRequirement.year.desc())
+)
+
+
 async def _requirements(
     session: AsyncSession, country: str, wanted: list[str], year: int
 ) -> dict[str, Requirement]:
-    stmt = (
-        select(AnnualRequirement)
-        .where(
-            AnnualRequirement.country == country,
-            AnnualRequirement.substance_code.in_(wanted),
-            AnnualRequirement.year <= year,
-        )
-        .order_by(AnnualRequirement.substance_code, AnnualRequirement.year.desc())
-    )
+    params = {"country": country, "codes": wanted, "year": year}
     out: dict[str, Requirement] = {}
-    for row in (await session.scalars(stmt)).all():
+    for row in (await session.scalars(_REQUIREMENTS, params)).all():
         out.setdefault(row.substance_code, Requirement(row.year, row.mg))
     return out
+
+
+_NEXT_YEAR = select(func.min(AnnualRequirement.year)).where(
+    AnnualRequirement.country == bindparam("country"),
+    AnnualRequirement.substance_code == bindparam("code"),
+    AnnualRequirement.year > bindparam("after"),
+)
 
 
 async def next_requirement_year(
     session: AsyncSession, country: str, code: str, after: int
 ) -> int | None:
     """Return the first year after `after` for which an ALR was set (it replaces earlier ones)."""
-    stmt = select(func.min(AnnualRequirement.year)).where(
-        AnnualRequirement.country == country,
-        AnnualRequirement.substance_code == code,
-        AnnualRequirement.year > after,
-    )
-    found: int | None = (await session.execute(stmt)).scalar_one_or_none()
+    params = {"country": country, "code": code, "after": after}
+    found: int | None = (await session.execute(_NEXT_YEAR, params)).scalar_one_or_none()
     return found
 
 
-def _to(country: str, code: str) -> list[ColumnElement[bool]]:
-    return [
-        Notification.importing_country == country,
-        RecordItem.kind == NOTIFICATION,
-        RecordItem.record_id == Notification.id,
-        RecordItem.substance_code == code,
-    ]
+_LAST_NOTIFIED = select(func.max(Notification.notified_on)).where(
+    Notification.importing_country == bindparam("country"),
+    RecordItem.kind == NOTIFICATION,
+    RecordItem.record_id == Notification.id,
+    RecordItem.substance_code == bindparam("code"),
+    Notification.notified_on >= bindparam("since"),
+)
 
 
 async def last_notified(session: AsyncSession, country: str, code: str, since: date) -> date | None:
     """Return the latest `notified_on` of a notification of a substance to a country."""
-    stmt = select(func.max(Notification.notified_on)).where(
-        *_to(country, code),
-        Notification.notified_on >= since,
-    )
-    found: date | None = (await session.execute(stmt)).scalar_one_or_none()
+    params = {"country": country, "code": code, "since": since}
+    found: date | None = (await session.execute(_LAST_NOTIFIED, params)).scalar_one_or_none()
     return found
+
+
+_TOTALS = select(AlrTotal.exporting_country, AlrTotal.base_mg, AlrTotal.notifications).where(
+    AlrTotal.country == bindparam("country"),
+    AlrTotal.substance_code == bindparam("code"),
+    AlrTotal.year == bindparam("year"),
+)
+# Backwards along ix_alr_counted_group_mass: the largest first, ties the latest first.
+_LARGEST = (
+    select(AlrCounted)
+    .where(
+        AlrCounted.country == bindparam("country"),
+        AlrCounted.substance_code == bindparam("code"),
+        AlrCounted.year == bindparam("year"),
+    )
+    .order_by(
+        AlrCounted.base_mg.desc(),
+        AlrCounted.notified_on.desc(),
+        AlrCounted.notification_id.desc(),
+    )
+    .limit(bindparam("cap", type_=Integer))
+)
 
 
 async def year_total(
     session: AsyncSession, country: str, code: str, year: int, listed: int
 ) -> YearTotal:
     """Read a maintained year total (not withdrawn, not objected) and its `listed` largest."""
-    rows = (
-        await session.execute(
-            select(AlrTotal.exporting_country, AlrTotal.base_mg, AlrTotal.notifications).where(
-                AlrTotal.country == country,
-                AlrTotal.substance_code == code,
-                AlrTotal.year == year,
-            )
-        )
-    ).all()
-    # Backwards along ix_alr_counted_group_mass: the largest first, ties the latest first.
-    largest = (
-        await session.scalars(
-            select(AlrCounted)
-            .where(
-                AlrCounted.country == country,
-                AlrCounted.substance_code == code,
-                AlrCounted.year == year,
-            )
-            .order_by(
-                AlrCounted.base_mg.desc(),
-                AlrCounted.notified_on.desc(),
-                AlrCounted.notification_id.desc(),
-            )
-            .limit(listed)
-        )
-    ).all()
+    params = {"country": country, "code": code, "year": year}
+    rows = (await session.execute(_TOTALS, params)).all()
+    largest = (await session.scalars(_LARGEST, {**params, "cap": listed})).all()
     substance = catalogue().get(code)
     return YearTotal(
         country=country,
@@ -129,56 +133,69 @@ async def year_total(
     )
 
 
+_EXPORTER, _IMPORTER = aliased(RecordParty), aliased(RecordParty)
+_shipped = func.coalesce(Notification.dispatch_date, Notification.notified_on)
+_LANE = (
+    select(Notification.id, _shipped)
+    .join(
+        _EXPORTER,
+        and_(
+            _EXPORTER.kind == NOTIFICATION,
+            _EXPORTER.record_id == Notification.id,
+            _EXPORTER.role == "exporter",
+            _EXPORTER.party_id == bindparam("exporter_id"),
+        ),
+    )
+    .join(
+        _IMPORTER,
+        and_(
+            _IMPORTER.kind == NOTIFICATION,
+            _IMPORTER.record_id == Notification.id,
+            _IMPORTER.role == "importer",
+            _IMPORTER.party_id == bindparam("importer_id"),
+        ),
+    )
+    .join(
+        RecordItem,
+        and_(
+            RecordItem.kind == NOTIFICATION,
+            RecordItem.record_id == Notification.id,
+            RecordItem.substance_code == bindparam("code"),
+        ),
+    )
+    .where(_shipped >= bindparam("first"), _shipped <= bindparam("last"))
+    .distinct()
+    .order_by(_shipped, Notification.id)
+    .limit(bindparam("cap", type_=Integer))
+)
+
+
 async def lane_notifications(
     session: AsyncSession, lane: Lane, first: date, last: date
 ) -> list[str]:
     """Return notifications on a lane (exporter and importer entities, substance) shipped in
     [first, last], earliest first; found through the party index, never by scanning."""
-    exporter, importer = aliased(RecordParty), aliased(RecordParty)
-    shipped = func.coalesce(Notification.dispatch_date, Notification.notified_on)
-    stmt = (
-        select(Notification.id, shipped)
-        .join(
-            exporter,
-            and_(
-                exporter.kind == NOTIFICATION,
-                exporter.record_id == Notification.id,
-                exporter.role == "exporter",
-                exporter.party_id == lane.exporter_id,
-            ),
-        )
-        .join(
-            importer,
-            and_(
-                importer.kind == NOTIFICATION,
-                importer.record_id == Notification.id,
-                importer.role == "importer",
-                importer.party_id == lane.importer_id,
-            ),
-        )
-        .join(
-            RecordItem,
-            and_(
-                RecordItem.kind == NOTIFICATION,
-                RecordItem.record_id == Notification.id,
-                RecordItem.substance_code == lane.substance_code,
-            ),
-        )
-        .where(shipped >= first, shipped <= last)
-        .distinct()
-        .order_by(shipped, Notification.id)
-        .limit(LIMIT)
-    )
-    return [row[0] for row in (await session.execute(stmt)).all()]
+    params = {
+        "exporter_id": lane.exporter_id,
+        "importer_id": lane.importer_id,
+        "code": lane.substance_code,
+        "first": first,
+        "last": last,
+        "cap": LIMIT,
+    }
+    return [row[0] for row in (await session.execute(_LANE, params)).all()]
+
+
+_LATEST_EVENT = (
+    select(RecordEvent.event)
+    .where(RecordEvent.kind == bindparam("kind"), RecordEvent.record_id == bindparam("id"))
+    .order_by(RecordEvent.id.desc())
+    .limit(1)
+)
 
 
 async def latest_event(session: AsyncSession, kind: str, record_id: str) -> str | None:
     """Return the name of a record's latest history event ("withdrawn", "suspended", ...)."""
-    stmt = (
-        select(RecordEvent.event)
-        .where(RecordEvent.kind == kind, RecordEvent.record_id == record_id)
-        .order_by(RecordEvent.id.desc())
-        .limit(1)
-    )
-    found: str | None = (await session.scalars(stmt)).first()
+    params = {"kind": kind, "id": record_id}
+    found: str | None = (await session.scalars(_LATEST_EVENT, params)).first()
     return found

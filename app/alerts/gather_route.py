@@ -8,7 +8,7 @@ lookup does not grow with the store.
 from collections.abc import Collection, Iterable
 from datetime import date
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Integer, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.alerts.gather import LIMIT
@@ -38,6 +38,26 @@ def buckets(families: Iterable[str], country: str, first: date, last: date) -> l
     return [f"{f}:{country}:{q}" for f in sorted(set(families)) for q in quarters(first, last)]
 
 
+# Statements are built once and reused: building one costs more than running it, and a reused
+# one hits the compiled cache without recomputing its cache key.
+_SEIZURES_IN = (
+    select(Seizure.id, Seizure.occurred_on)
+    .join(CorrelationKey, CorrelationKey.record_id == Seizure.id)
+    .where(
+        CorrelationKey.key_type == BUCKET,
+        CorrelationKey.value.in_(bindparam("values", expanding=True)),
+        CorrelationKey.kind == SEIZURE,
+        Seizure.country == bindparam("country"),
+        Seizure.type.in_(bindparam("types", expanding=True)),
+        Seizure.occurred_on >= bindparam("first"),
+        Seizure.occurred_on <= bindparam("last"),
+    )
+    .distinct()
+    .order_by(Seizure.occurred_on.desc(), Seizure.id.desc())
+    .limit(bindparam("cap", type_=Integer))
+)
+
+
 async def seizures_in(
     session: AsyncSession,
     country: str,
@@ -56,23 +76,41 @@ async def seizures_in(
     values = buckets(families, country, first, last)
     if not values:
         return []
-    stmt = (
-        select(Seizure.id, Seizure.occurred_on)
-        .join(CorrelationKey, CorrelationKey.record_id == Seizure.id)
-        .where(
-            CorrelationKey.key_type == BUCKET,
-            CorrelationKey.value.in_(values),
-            CorrelationKey.kind == SEIZURE,
-            Seizure.country == country,
-            Seizure.type.in_(sorted(types)),
-            Seizure.occurred_on >= first,
-            Seizure.occurred_on <= last,
-        )
-        .distinct()
-        .order_by(Seizure.occurred_on.desc(), Seizure.id.desc())
-        .limit(cap)
+    params = {
+        "values": values,
+        "country": country,
+        "types": sorted(types),
+        "first": first,
+        "last": last,
+        "cap": cap,
+    }
+    return [row[0] for row in (await session.execute(_SEIZURES_IN, params)).all()]
+
+
+_shipped_on = func.coalesce(Notification.dispatch_date, Notification.notified_on)
+_THROUGH = (
+    select(Notification.id, _shipped_on)
+    .join(CorrelationKey, CorrelationKey.record_id == Notification.id)
+    .join(
+        RecordCountry,
+        and_(
+            RecordCountry.kind == NOTIFICATION,
+            RecordCountry.record_id == Notification.id,
+            RecordCountry.country == bindparam("country"),
+            RecordCountry.role == "transit",
+        ),
     )
-    return [row[0] for row in (await session.execute(stmt)).all()]
+    .where(
+        CorrelationKey.key_type == BUCKET,
+        CorrelationKey.value.in_(bindparam("values", expanding=True)),
+        CorrelationKey.kind == NOTIFICATION,
+        _shipped_on >= bindparam("first"),
+        _shipped_on <= bindparam("last"),
+    )
+    .distinct()
+    .order_by(_shipped_on, Notification.id)
+    .limit(bindparam("cap", type_=Integer))
+)
 
 
 async def notifications_through(
@@ -91,28 +129,5 @@ async def notifications_through(
     values = buckets(families, country, first, last)
     if not values:
         return []
-    shipped_on = func.coalesce(Notification.dispatch_date, Notification.notified_on)
-    stmt = (
-        select(Notification.id, shipped_on)
-        .join(CorrelationKey, CorrelationKey.record_id == Notification.id)
-        .join(
-            RecordCountry,
-            and_(
-                RecordCountry.kind == NOTIFICATION,
-                RecordCountry.record_id == Notification.id,
-                RecordCountry.country == country,
-                RecordCountry.role == "transit",
-            ),
-        )
-        .where(
-            CorrelationKey.key_type == BUCKET,
-            CorrelationKey.value.in_(values),
-            CorrelationKey.kind == NOTIFICATION,
-            shipped_on >= first,
-            shipped_on <= last,
-        )
-        .distinct()
-        .order_by(shipped_on, Notification.id)
-        .limit(cap)
-    )
-    return [row[0] for row in (await session.execute(stmt)).all()]
+    params = {"values": values, "country": country, "first": first, "last": last, "cap": cap}
+    return [row[0] for row in (await session.execute(_THROUGH, params)).all()]

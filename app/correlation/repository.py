@@ -1,31 +1,63 @@
 """Key storage, capped candidate lookups, links and ignored values."""
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, union_all
+from sqlalchemy import CompoundSelect, Integer, Select, bindparam, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.correlation.models import CorrelationKey, IgnoredValue, Link
+from app.db import union_of
 from app.matching.keys import BUCKET, Key
 from app.matching.names import normalize_name
 
 
 async def replace_keys(
-    session: AsyncSession, kind: str, record_id: str, keys: Iterable[Key]
+    session: AsyncSession, kind: str, record_id: str, keys: Iterable[Key], *, new: bool = False
 ) -> None:
-    """Store a record's keys, replacing what it had."""
-    await session.execute(
-        delete(CorrelationKey).where(
-            CorrelationKey.kind == kind, CorrelationKey.record_id == record_id
-        )
+    """Store a record's keys, replacing what it had (a new record has none)."""
+    if not new:
+        await session.execute(_DELETE_KEYS, {"kind": kind, "record_id": record_id})
+    rows = [
+        {"kind": kind, "record_id": record_id, "key_type": t, "value": v} for t, v in sorted(keys)
+    ]
+    if rows:  # one executemany: ORM objects would cost an INSERT each on SQLite
+        await session.execute(insert(CorrelationKey), rows)
+
+
+# Keys are never held as ORM objects: nothing in the session to synchronise.
+_DELETE_KEYS = (
+    delete(CorrelationKey)
+    .where(
+        CorrelationKey.kind == bindparam("kind"),
+        CorrelationKey.record_id == bindparam("record_id"),
     )
-    session.add_all(
-        CorrelationKey(kind=kind, record_id=record_id, key_type=t, value=v) for t, v in sorted(keys)
+    .execution_options(synchronize_session=False)
+)
+
+
+CHUNK = 200  # keys per statement: bound parameters stay well under SQLite's limit
+
+
+@functools.cache
+def _candidates_stmt(n: int) -> Select[str, str, str] | CompoundSelect[str, str, str]:
+    """The lookup of `n` keys, built once per size: building a statement costs more than running
+    it, and a reused one hits the compiled cache without recomputing its key."""
+    return union_of(
+        [
+            select(CorrelationKey.key_type, CorrelationKey.value, CorrelationKey.record_id)
+            .where(
+                CorrelationKey.key_type == bindparam(f"t{i}"),
+                CorrelationKey.value == bindparam(f"v{i}"),
+                CorrelationKey.kind == bindparam("kind"),
+            )
+            .limit(bindparam(f"l{i}", type_=Integer))
+            for i in range(n)
+        ]
     )
-    await session.flush()
 
 
 async def candidates(
@@ -45,23 +77,14 @@ async def candidates(
     wanted = sorted(set(lookups))
     if not wanted:
         return {}
-    parts = []
-    for key_type, value in wanted:
-        limit = (bucket_cap if key_type == BUCKET else cap) + 1
-        parts.append(
-            select(CorrelationKey.key_type, CorrelationKey.value, CorrelationKey.record_id)
-            .where(
-                CorrelationKey.key_type == key_type,
-                CorrelationKey.value == value,
-                CorrelationKey.kind == kind,
-            )
-            .limit(limit)
-        )
-    rows: Sequence[Any] = []
-    for start in range(0, len(parts), 200):
-        chunk = [p.subquery().select() for p in parts[start : start + 200]]
-        stmt = chunk[0] if len(chunk) == 1 else union_all(*chunk)
-        rows = [*rows, *(await session.execute(stmt)).all()]
+    rows: list[Any] = []
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        params: dict[str, Any] = {"kind": kind}
+        for i, (key_type, value) in enumerate(chunk):
+            params |= {f"t{i}": key_type, f"v{i}": value}
+            params[f"l{i}"] = (bucket_cap if key_type == BUCKET else cap) + 1
+        rows += (await session.execute(_candidates_stmt(len(chunk)), params)).all()
     by_key: dict[Key, list[str]] = defaultdict(list)
     for key_type, value, record_id in rows:
         by_key[(key_type, value)].append(record_id)
@@ -87,10 +110,23 @@ async def candidates(
     return found
 
 
-async def ignored(session: AsyncSession) -> set[Key]:
-    """Return the values that must not correlate; party names in their normalised form."""
-    rows = await session.execute(select(IgnoredValue.key_type, IgnoredValue.value))
-    return {(t, normalize_name(v) if t == "party_name" else v) for t, v in rows.all()}
+IGNORED = "ignored_values"
+
+
+async def ignored(session: AsyncSession) -> frozenset[Key]:
+    """Return the values that must not correlate; party names in their normalised form.
+
+    Read once per session (correlation and every rule ask): only `replace_ignored` changes them.
+    """
+    found: frozenset[Key] | None = session.info.get(IGNORED)
+    if found is None:
+        rows = (await session.execute(_IGNORED)).all()
+        found = frozenset((t, normalize_name(v) if t == "party_name" else v) for t, v in rows)
+        session.info[IGNORED] = found
+    return found
+
+
+_IGNORED = select(IgnoredValue.key_type, IgnoredValue.value)
 
 
 async def list_ignored(session: AsyncSession) -> Sequence[IgnoredValue]:
@@ -101,18 +137,25 @@ async def list_ignored(session: AsyncSession) -> Sequence[IgnoredValue]:
 
 async def replace_ignored(session: AsyncSession, values: Iterable[Key], now: datetime) -> None:
     """Replace the list of ignored values."""
+    session.info.pop(IGNORED, None)
     await session.execute(delete(IgnoredValue))
     session.add_all(IgnoredValue(key_type=t, value=v, added_at=now) for t, v in sorted(set(values)))
     await session.flush()
 
 
+_LINKS_OF_SEIZURE = (
+    select(Link).where(Link.seizure_id == bindparam("id")).order_by(Link.score.desc())
+)
+_LINKS_OF_NOTIFICATION = (
+    select(Link).where(Link.notification_id == bindparam("id")).order_by(Link.score.desc())
+)
+
+
 async def links_of_seizure(session: AsyncSession, seizure_id: str) -> Sequence[Link]:
     """Return a seizure's scored links, best first."""
-    stmt = select(Link).where(Link.seizure_id == seizure_id).order_by(Link.score.desc())
-    return (await session.scalars(stmt)).all()
+    return (await session.scalars(_LINKS_OF_SEIZURE, {"id": seizure_id})).all()
 
 
 async def links_of_notification(session: AsyncSession, notification_id: str) -> Sequence[Link]:
     """Return a notification's scored links, best first."""
-    stmt = select(Link).where(Link.notification_id == notification_id).order_by(Link.score.desc())
-    return (await session.scalars(stmt)).all()
+    return (await session.scalars(_LINKS_OF_NOTIFICATION, {"id": notification_id})).all()

@@ -2,8 +2,9 @@
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import Table, bindparam, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.correlation import repository
@@ -44,12 +45,19 @@ async def _party_names(session: AsyncSession, rows: dict[str, list[RecordParty]]
     ids = {p.party_id for parties in rows.values() for p in parties}
     if not ids:
         return {}
-    stmt = select(Party.id, Party.normalized_name).where(Party.id.in_(ids))
-    return {str(pid): str(name) for pid, name in (await session.execute(stmt)).all()}
+    found = (await session.execute(_PARTY_NAMES, {"ids": sorted(ids)})).all()
+    return {str(pid): str(name) for pid, name in found}
+
+
+_PARTY_NAMES = select(Party.id, Party.normalized_name).where(
+    Party.id.in_(bindparam("ids", expanding=True))
+)
+_NOTIFICATIONS = select(Notification).where(Notification.id.in_(bindparam("ids", expanding=True)))
+_SEIZURES = select(Seizure).where(Seizure.id.in_(bindparam("ids", expanding=True)))
 
 
 def _parties(
-    rows: Sequence[RecordParty], names: dict[str, str], ignored: set[Key]
+    rows: Sequence[RecordParty], names: dict[str, str], ignored: frozenset[Key]
 ) -> tuple[PartyView, ...]:
     """Views of the parties whose names are not on the ignored list."""
     return tuple(
@@ -60,12 +68,12 @@ def _parties(
 
 
 async def notification_views(
-    session: AsyncSession, ids: Iterable[str], ignored: set[Key]
+    session: AsyncSession, ids: Iterable[str], ignored: frozenset[Key]
 ) -> dict[str, NotificationView]:
     """Load notifications as correlation views."""
     wanted = list(ids)
-    rows = (await session.scalars(select(Notification).where(Notification.id.in_(wanted)))).all()
-    items, parties, _ = await records.load_children(session, NOTIFICATION, wanted)
+    rows = (await session.scalars(_NOTIFICATIONS, {"ids": wanted})).all()
+    items, parties = await records.load_children(session, NOTIFICATION, wanted)
     names = await _party_names(session, parties)
     return {
         n.id: NotificationView(
@@ -89,12 +97,12 @@ async def notification_views(
 
 
 async def seizure_views(
-    session: AsyncSession, ids: Iterable[str], ignored: set[Key]
+    session: AsyncSession, ids: Iterable[str], ignored: frozenset[Key]
 ) -> dict[str, SeizureView]:
     """Load seizures as correlation views."""
     wanted = list(ids)
-    rows = (await session.scalars(select(Seizure).where(Seizure.id.in_(wanted)))).all()
-    items, parties, _ = await records.load_children(session, SEIZURE, wanted)
+    rows = (await session.scalars(_SEIZURES, {"ids": wanted})).all()
+    items, parties = await records.load_children(session, SEIZURE, wanted)
     names = await _party_names(session, parties)
     return {
         s.id: SeizureView(
@@ -117,25 +125,34 @@ async def seizure_views(
     }
 
 
-def _values(ignored: set[Key], key_type: str) -> frozenset[str]:
+def _values(ignored: frozenset[Key], key_type: str) -> frozenset[str]:
     return frozenset(v for t, v in ignored if t == key_type)
 
 
-def _kept(ignored: set[Key], key_type: str, value: str | None) -> str | None:
+def _kept(ignored: frozenset[Key], key_type: str, value: str | None) -> str | None:
     return None if value is None or (key_type, value) in ignored else value
+
+
+_LINKS_BY = {
+    SEIZURE: select(Link).where(Link.seizure_id == bindparam("id")),
+    NOTIFICATION: select(Link).where(Link.notification_id == bindparam("id")),
+}
 
 
 async def _relink(
     session: AsyncSession,
-    anchor: ColumnElement[bool],
+    kind: str,
+    record_id: str,
     scored: Iterable[tuple[str, str, Score]],
     now: datetime,
+    *,
+    new: bool,
 ) -> set[str]:
-    """Replace an anchor record's links; return the seizures whose linked state changed."""
-    existing = {
-        (x.seizure_id, x.notification_id): x
-        for x in await session.scalars(select(Link).where(anchor))
-    }
+    """Replace a record's links; return the seizures whose linked state changed."""
+    stored: Iterable[Link] = (
+        [] if new else await session.scalars(_LINKS_BY[kind], {"id": record_id})
+    )
+    existing = {(x.seizure_id, x.notification_id): x for x in stored}
     kept = {(sid, nid): sc for sid, nid, sc in scored if sc.score >= STORE_THRESHOLD}
     changed = {sid for (sid, nid), x in existing.items() if x.linked and (sid, nid) not in kept}
     gone = [x for pair, x in existing.items() if pair not in kept]
@@ -175,37 +192,43 @@ async def _relink(
     return changed
 
 
+_LINKED_COUNTRIES = select(RecordCountry.country).where(
+    RecordCountry.kind == NOTIFICATION,
+    RecordCountry.record_id.in_(
+        select(Link.notification_id).where(Link.seizure_id == bindparam("id"), Link.linked)
+    ),
+)
+# Core statements: no RecordCountry object is kept in the session to synchronise.
+_COUNTRIES = cast(Table, RecordCountry.__table__)
+_DROP_LINKED_COUNTRIES = delete(_COUNTRIES).where(
+    _COUNTRIES.c.kind == SEIZURE,
+    _COUNTRIES.c.record_id == bindparam("id"),
+    _COUNTRIES.c.role == LINKED_ROLE,
+)
+_ADD_COUNTRIES = insert(_COUNTRIES)
+
+
 async def refresh_linked_countries(session: AsyncSession, seizure_id: str) -> None:
     """Let the countries of linked notifications see the seizure."""
-    linked = select(Link.notification_id).where(Link.seizure_id == seizure_id, Link.linked)
-    countries = set(
-        (
-            await session.scalars(
-                select(RecordCountry.country).where(
-                    RecordCountry.kind == NOTIFICATION, RecordCountry.record_id.in_(linked)
-                )
-            )
-        ).all()
-    )
-    await session.execute(
-        delete(RecordCountry).where(
-            RecordCountry.kind == SEIZURE,
-            RecordCountry.record_id == seizure_id,
-            RecordCountry.role == LINKED_ROLE,
-        )
-    )
-    session.add_all(
-        RecordCountry(kind=SEIZURE, record_id=seizure_id, country=c, role=LINKED_ROLE)
-        for c in sorted(countries)
-    )
-    await session.flush()
+    countries = set((await session.scalars(_LINKED_COUNTRIES, {"id": seizure_id})).all())
+    await session.execute(_DROP_LINKED_COUNTRIES, {"id": seizure_id})
+    if countries:
+        rows = [
+            {"kind": SEIZURE, "record_id": seizure_id, "country": c, "role": LINKED_ROLE}
+            for c in sorted(countries)
+        ]
+        await session.execute(_ADD_COUNTRIES, rows)
 
 
-async def correlate_seizure(session: AsyncSession, seizure_id: str, now: datetime) -> list[Link]:
-    """Store a seizure's keys and (re)score it against the notifications that share one."""
+async def correlate_seizure(
+    session: AsyncSession, seizure_id: str, now: datetime, *, new: bool = False
+) -> None:
+    """Store a seizure's keys and (re)score it against the notifications that share one
+    (a `new` one, just stored, has no keys or links yet)."""
     ignored = await repository.ignored(session)
     seizure = (await seizure_views(session, [seizure_id], ignored))[seizure_id]
-    await repository.replace_keys(session, SEIZURE, seizure_id, keyspace.seizure_keys(seizure))
+    keys = keyspace.seizure_keys(seizure)
+    await repository.replace_keys(session, SEIZURE, seizure_id, keys, new=new)
     found = await repository.candidates(
         session,
         NOTIFICATION,
@@ -216,20 +239,19 @@ async def correlate_seizure(session: AsyncSession, seizure_id: str, now: datetim
     )
     views = await notification_views(session, found, ignored)
     scored = [(seizure_id, n.id, score_pair(seizure, n)) for n in views.values()]
-    if await _relink(session, Link.seizure_id == seizure_id, scored, now):
+    if await _relink(session, SEIZURE, seizure_id, scored, now, new=new):
         await refresh_linked_countries(session, seizure_id)
-    return list(await repository.links_of_seizure(session, seizure_id))
 
 
 async def correlate_notification(
-    session: AsyncSession, notification_id: str, now: datetime
-) -> list[Link]:
-    """Store a notification's keys and score it against the seizures that share one."""
+    session: AsyncSession, notification_id: str, now: datetime, *, new: bool = False
+) -> None:
+    """Store a notification's keys and score it against the seizures that share one (a `new`
+    one, just stored, has no keys or links yet)."""
     ignored = await repository.ignored(session)
     notification = (await notification_views(session, [notification_id], ignored))[notification_id]
-    await repository.replace_keys(
-        session, NOTIFICATION, notification_id, keyspace.notification_keys(notification)
-    )
+    keys = keyspace.notification_keys(notification)
+    await repository.replace_keys(session, NOTIFICATION, notification_id, keys, new=new)
     found = await repository.candidates(
         session,
         SEIZURE,
@@ -240,11 +262,9 @@ async def correlate_notification(
     )
     views = await seizure_views(session, found, ignored)
     scored = [(s.id, notification_id, score_pair(s, notification)) for s in views.values()]
-    for seizure_id in sorted(
-        await _relink(session, Link.notification_id == notification_id, scored, now)
-    ):
+    changed = await _relink(session, NOTIFICATION, notification_id, scored, now, new=new)
+    for seizure_id in sorted(changed):
         await refresh_linked_countries(session, seizure_id)
-    return list(await repository.links_of_notification(session, notification_id))
 
 
 async def related_seizures(session: AsyncSession, seizure: SeizureView) -> dict[str, set[str]]:

@@ -42,7 +42,7 @@ Changing these rules (code or data) changes ``normalize_name`` output: stored no
 import json
 import re
 from collections.abc import Iterable, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -279,6 +279,12 @@ def name_tokens(name: str) -> list[str]:
     ``["acme", "chemical"]``; OOO «Khimprom» in Cyrillic gives ``["khimprom"]``. If removing
     legal forms would leave nothing, they are kept (``"Limited"`` gives ``["limited"]``).
     """
+    return list(_name_tokens(name))
+
+
+@lru_cache(maxsize=16_384)
+def _name_tokens(name: str) -> tuple[str, ...]:
+    """Cached: each record's names are read again by blocking, scoring and the ignored list."""
     tokens = _tokens_once(name)
     # Re-reading the joined result must give the same tokens (idempotence); it always does for
     # ASCII, the loop only guards odd Unicode that lower-cases into something unidecode knows.
@@ -287,7 +293,7 @@ def name_tokens(name: str) -> list[str]:
         if again == tokens:
             break
         tokens = again
-    return tokens
+    return tuple(tokens)
 
 
 def normalize_name(name: str) -> str:

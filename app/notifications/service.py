@@ -89,7 +89,7 @@ async def create(
     notification, created = await idempotency.insert_once(session, notification, find)
     if not created:
         return await _replay(session, notification, canonical)
-    session.add_all(items)
+    await record_repository.add_items(session, items)
     parties: list[tuple[int, str, PartyIn]] = [
         (0, "exporter", body.exporter),
         (1, "importer", body.importer),
@@ -98,7 +98,7 @@ async def create(
         parties.append((2, "consignee", body.consignee))
     parties += [(OTHERS_FROM + i, p.role, p) for i, p in enumerate(body.other_parties)]
     await records.store_parties(session, KIND, notification_id, parties, now)
-    await records.set_countries(session, KIND, notification_id, _route(notification))
+    await records.set_countries(session, KIND, notification_id, _route(notification), new=True)
     await records.add_event(session, KIND, notification_id, "created", principal=principal, at=now)
     await alr_totals.count(
         session,
@@ -109,7 +109,7 @@ async def create(
         notified_on=notification.notified_on,
         items=[(i.substance_code, i.base_mg) for i in items],
     )
-    await correlation.correlate_notification(session, notification_id, now)
+    await correlation.correlate_notification(session, notification_id, now, new=True)
     raised = await engine.dispatch(session, Event("notification", notification_id), now)
     await alerts.remember(session, KIND, notification_id, raised)
     return notification, True, raised
@@ -246,7 +246,7 @@ async def suspend(
 
 async def render(session: AsyncSession, rows: Sequence[Notification]) -> list[NotificationOut]:
     """Build the API view of notifications, loading their children in bulk."""
-    items, parties, _ = await records.load_children(session, KIND, [n.id for n in rows])
+    items, parties = await records.load_children(session, KIND, [n.id for n in rows])
     out = []
     for n in rows:
         own = parties[n.id]

@@ -1,25 +1,81 @@
 """Queries over party entities: identifiers, blocking keys, aliases."""
 
+import functools
 from collections.abc import Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import and_, select, union_all
+from sqlalchemy import CompoundSelect, Integer, Select, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import union_of
 from app.parties.models import Party, PartyAlias, PartyBlock
 from app.records.models import RecordCountry, RecordParty
+
+# Statements are built once with bound parameters: building one costs more than running it, and
+# a reused one hits the compiled cache without recomputing its key.
+_BY_IDENTIFIER = {
+    column.key: select(Party)
+    .where(column == bindparam("value"), Party.merged_into.is_(None))
+    .limit(1)
+    for column in (Party.lei, Party.vat, Party.eori)
+}
+_LIVE = select(Party).where(
+    Party.id.in_(bindparam("ids", expanding=True)), Party.merged_into.is_(None)
+)
+_ALIASES = (
+    select(PartyAlias)
+    .where(PartyAlias.party_id.in_(bindparam("ids", expanding=True)))
+    .order_by(PartyAlias.party_id)
+)
+_VISIBLE = (
+    select(RecordParty.party_id)
+    .join(
+        RecordCountry,
+        and_(
+            RecordCountry.kind == RecordParty.kind,
+            RecordCountry.record_id == RecordParty.record_id,
+        ),
+    )
+    .where(
+        RecordParty.party_id.in_(bindparam("ids", expanding=True)),
+        RecordCountry.country == bindparam("country"),
+    )
+    .distinct()
+)
+_RECORDS_NAMING = (
+    select(RecordParty.kind, RecordParty.record_id, RecordParty.role)
+    .where(RecordParty.party_id == bindparam("party_id"))
+    .order_by(RecordParty.id)
+    .limit(bindparam("limit", type_=Integer))
+)
 
 
 async def by_identifier(
     session: AsyncSession, *, lei: str | None, vat: str | None, eori: str | None
 ) -> Party | None:
     """Find a live entity holding one of these identifiers."""
-    for column, value in ((Party.lei, lei), (Party.vat, vat), (Party.eori, eori)):
+    for column, value in (("lei", lei), ("vat", vat), ("eori", eori)):
         if value:
-            stmt = select(Party).where(column == value, Party.merged_into.is_(None)).limit(1)
-            found = (await session.scalars(stmt)).first()
+            found = (await session.scalars(_BY_IDENTIFIER[column], {"value": value})).first()
             if found is not None:
                 return found
     return None
+
+
+CHUNK = 200  # keys per statement: bound parameters and compound terms stay under SQLite's limits
+
+
+@functools.cache
+def _blocked_stmt(n: int) -> Select[str, str] | CompoundSelect[str, str]:
+    """The lookup of `n` blocking keys, each LIMITed on its own, built once per size."""
+    return union_of(
+        [
+            select(PartyBlock.key, PartyBlock.party_id)
+            .where(PartyBlock.key == bindparam(f"k{i}"))
+            .limit(bindparam("cap", type_=Integer))
+            for i in range(n)
+        ]
+    )
 
 
 async def blocked_map(session: AsyncSession, keys: Iterable[str], cap: int) -> dict[str, list[str]]:
@@ -27,15 +83,12 @@ async def blocked_map(session: AsyncSession, keys: Iterable[str], cap: int) -> d
     none (too common to tell parties apart)."""
     wanted = sorted(set(keys))
     out: dict[str, list[str]] = {k: [] for k in wanted}
-    if not wanted:
-        return out
-    parts = [
-        select(PartyBlock.key, PartyBlock.party_id).where(PartyBlock.key == k).limit(cap + 1)
-        for k in wanted
-    ]
-    stmt = union_all(*[p.subquery().select() for p in parts]) if len(parts) > 1 else parts[0]
-    for key, party_id in (await session.execute(stmt)).all():
-        out[key].append(party_id)
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        params: dict[str, Any] = {f"k{i}": k for i, k in enumerate(chunk)}
+        params["cap"] = cap + 1
+        for key, party_id in (await session.execute(_blocked_stmt(len(chunk)), params)).all():
+            out[key].append(party_id)
     return {k: ids if len(ids) <= cap else [] for k, ids in out.items()}
 
 
@@ -45,21 +98,11 @@ async def blocked(session: AsyncSession, keys: Iterable[str], cap: int) -> list[
     return list(dict.fromkeys(i for k in sorted(found) for i in found[k]))
 
 
-async def blocks_of(session: AsyncSession, party_id: str, keys: Iterable[str]) -> set[str]:
-    """Return which of these blocking keys an entity already has."""
-    wanted = sorted(set(keys))
-    if not wanted:
-        return set()
-    stmt = select(PartyBlock.key).where(PartyBlock.party_id == party_id, PartyBlock.key.in_(wanted))
-    return set((await session.scalars(stmt)).all())
-
-
 async def live(session: AsyncSession, ids: Sequence[str]) -> list[Party]:
     """Load the entities among these ids that were not merged away."""
     if not ids:
         return []
-    stmt = select(Party).where(Party.id.in_(ids), Party.merged_into.is_(None))
-    return list((await session.scalars(stmt)).all())
+    return list((await session.scalars(_LIVE, {"ids": list(ids)})).all())
 
 
 async def aliases(
@@ -68,8 +111,7 @@ async def aliases(
     """Load the spellings of many entities."""
     out: dict[str, list[PartyAlias]] = {i: [] for i in ids}
     if ids:
-        stmt = select(PartyAlias).where(PartyAlias.party_id.in_(ids)).order_by(PartyAlias.party_id)
-        for alias in await session.scalars(stmt):
+        for alias in await session.scalars(_ALIASES, {"ids": list(ids)}):
             if len(out[alias.party_id]) < per_party:
                 out[alias.party_id].append(alias)
     return out
@@ -89,29 +131,13 @@ async def visible(session: AsyncSession, ids: Sequence[str], country: str) -> se
     """Return the parties named in at least one record that concerns a country."""
     if not ids:
         return set()
-    stmt = (
-        select(RecordParty.party_id)
-        .join(
-            RecordCountry,
-            and_(
-                RecordCountry.kind == RecordParty.kind,
-                RecordCountry.record_id == RecordParty.record_id,
-            ),
-        )
-        .where(RecordParty.party_id.in_(ids), RecordCountry.country == country)
-        .distinct()
-    )
-    return set((await session.scalars(stmt)).all())
+    params = {"ids": list(ids), "country": country}
+    return set((await session.scalars(_VISIBLE, params)).all())
 
 
 async def records_naming(
     session: AsyncSession, party_id: str, limit: int
 ) -> Sequence[tuple[str, str, str]]:
     """Return (kind, record_id, role) of the records naming a party."""
-    stmt = (
-        select(RecordParty.kind, RecordParty.record_id, RecordParty.role)
-        .where(RecordParty.party_id == party_id)
-        .order_by(RecordParty.id)
-        .limit(limit)
-    )
-    return [tuple(row) for row in (await session.execute(stmt)).all()]  # type: ignore[misc]
+    rows = await session.execute(_RECORDS_NAMING, {"party_id": party_id, "limit": limit})
+    return [tuple(row) for row in rows.all()]  # type: ignore[misc]

@@ -4,15 +4,18 @@ Candidates come only from blocking keys (distinctive tokens with the country, to
 identifiers), never from a scan; each candidate's spellings are scored with `same_party`.
 """
 
+import functools
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.correlation.models import CorrelationKey
+from app.db import dialect_insert
 from app.matching.names import normalize_name
 from app.matching.similarity import PartyKey, blocking_keys, name_similarity, party_key, same_party
 from app.parties import repository
@@ -38,7 +41,8 @@ class Pool:
 
     blocks: dict[str, list[str]]
     parties: dict[str, Party]
-    spellings: dict[str, list[PartyAlias]]
+    spellings: dict[str, list[str]]
+    known: set[tuple[str, str]]  # (party id, normalised name) of the spellings held
 
     def candidates(self, lookups: list[str], exclude: str | None) -> list[Party]:
         """Live entities under these keys, in key order."""
@@ -46,10 +50,11 @@ class Pool:
         found = (self.parties.get(i) for i in ids if i != exclude)
         return [p for p in found if p is not None and p.merged_into is None]
 
-    def add(self, party: Party, alias: PartyAlias, blocks: set[str]) -> None:
+    def add(self, party: Party, normalized: str, name: str, blocks: set[str]) -> None:
         """Take in a spelling just stored (of a new or known entity)."""
         self.parties.setdefault(party.id, party)
-        self.spellings.setdefault(party.id, []).append(alias)
+        self.spellings.setdefault(party.id, []).append(name)
+        self.known.add((party.id, normalized))
         for block in blocks & self.blocks.keys():
             held = self.blocks[block]
             if party.id not in held and len(held) < BLOCK_CAP:
@@ -63,7 +68,10 @@ async def load_pool(session: AsyncSession, keys: Iterable[PartyKey]) -> Pool:
     )
     ids = list(dict.fromkeys(i for held in blocks.values() for i in held))
     parties = {p.id: p for p in await repository.live(session, ids)}
-    return Pool(blocks, parties, await repository.aliases(session, list(parties)))
+    held = await repository.aliases(session, list(parties))
+    spellings = {i: [a.name for a in found] for i, found in held.items()}
+    known = {(a.party_id, a.normalized_name) for found in held.values() for a in found}
+    return Pool(blocks, parties, spellings, known)
 
 
 async def _best_by_name(
@@ -71,7 +79,7 @@ async def _best_by_name(
 ) -> tuple[Party, float] | None:
     best: tuple[Party, float] | None = None
     for party in pool.candidates(blocking_keys(key), exclude):
-        names = [a.name for a in pool.spellings.get(party.id, [])] or [party.name]
+        names = pool.spellings.get(party.id) or [party.name]
         for name in names:
             other = party_key(name, party.country, party.lei, party.vat, party.eori)
             matched, score, _ = same_party(key, other)
@@ -80,21 +88,37 @@ async def _best_by_name(
     return best
 
 
+# Core inserts, built once per dialect: the rows are plain data that nothing reads back from
+# the session, and ON CONFLICT DO NOTHING replaces the look-ups for what is already stored.
+@functools.cache
+def _alias_insert(insert: Callable[..., Any]) -> Any:
+    table = PartyAlias.__table__
+    return insert(table).on_conflict_do_nothing().returning(table.c.party_id)
+
+
+@functools.cache
+def _block_insert(insert: Callable[..., Any]) -> Any:
+    return insert(PartyBlock.__table__).on_conflict_do_nothing()
+
+
 async def _remember(
     session: AsyncSession, party: Party, name: str, key: PartyKey, pool: Pool | None = None
 ) -> None:
     """Keep a new spelling of a party and its blocking keys."""
     normalized = normalize_name(name)[:NAME_MAX]
-    if await session.get(PartyAlias, (party.id, normalized)) is None:
-        alias = PartyAlias(party_id=party.id, normalized_name=normalized, name=name)
-        session.add(alias)
-        blocks = _keys_of(name, party.country, key.lei, key.vat, key.eori)
-        if pool is not None:
-            pool.add(party, alias, blocks)
-        # One query for the keys the entity already has (a new spelling shares most of them).
-        blocks -= await repository.blocks_of(session, party.id, blocks)
-        session.add_all(PartyBlock(key=block, party_id=party.id) for block in sorted(blocks))
-        await session.flush()
+    if pool is not None and (party.id, normalized) in pool.known:
+        return
+    insert = dialect_insert(session)
+    alias = {"party_id": party.id, "normalized_name": normalized, "name": name}
+    if (await session.execute(_alias_insert(insert), alias)).first() is None:
+        return  # stored before, with its blocking keys
+    blocks = _keys_of(name, party.country, key.lei, key.vat, key.eori)
+    if pool is not None:
+        pool.add(party, normalized, name, blocks)
+    if blocks:
+        rows = [{"key": block, "party_id": party.id} for block in sorted(blocks)]
+        await session.execute(_block_insert(insert), rows)
+    await session.flush()
 
 
 async def merge(session: AsyncSession, source: Party, target: Party) -> None:

@@ -1,15 +1,45 @@
 """Queries shared by every kind of record: by reference, visibility, filters and paging."""
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.records.models import RecordCountry, RecordItem, RecordParty
 
 M = TypeVar("M")
+
+# Statements are built once with bound parameters: building one costs more than running it, and
+# a reused one hits the compiled cache without recomputing its key.
+_COUNTRIES_OF = select(RecordCountry.country).where(
+    RecordCountry.kind == bindparam("kind"), RecordCountry.record_id == bindparam("record_id")
+)
+_COUNTRIES_OF_MANY = select(RecordCountry.record_id, RecordCountry.country).where(
+    RecordCountry.kind == bindparam("kind"),
+    RecordCountry.record_id.in_(bindparam("ids", expanding=True)),
+)
+
+
+_ITEMS = cast(Table, RecordItem.__table__)
+_INSERT_ITEMS = insert(_ITEMS)
+
+
+async def add_items(session: AsyncSession, items: Sequence[RecordItem]) -> None:
+    """Store built items in one executemany: ORM objects would cost an INSERT each on SQLite."""
+    if items:
+        columns = [c.key for c in _ITEMS.columns if c.key != "id"]
+        await session.execute(_INSERT_ITEMS, [{c: getattr(i, c) for c in columns} for i in items])
+
+
+@functools.cache
+def _by_reference(model: Any) -> Select[Any]:
+    """The lookup by reference of one kind of record, built once per model."""
+    return select(model).where(
+        model.authority_id == bindparam("authority_id"), model.reference == bindparam("reference")
+    )
 
 
 async def get_by_reference(
@@ -17,19 +47,14 @@ async def get_by_reference(
 ) -> M | None:
     """Get a record by its authority's own reference."""
     cls: Any = model
-    stmt = select(cls).where(cls.authority_id == authority_id, cls.reference == reference)
-    found: M | None = (await session.scalars(stmt)).first()
+    params = {"authority_id": authority_id, "reference": reference}
+    found: M | None = (await session.scalars(_by_reference(cls), params)).first()
     return found
 
 
 async def countries_of(session: AsyncSession, kind: str, record_id: str) -> set[str]:
     """Return the countries a record concerns."""
-    rows = await session.scalars(
-        select(RecordCountry.country).where(
-            RecordCountry.kind == kind, RecordCountry.record_id == record_id
-        )
-    )
-    return set(rows)
+    return set(await session.scalars(_COUNTRIES_OF, {"kind": kind, "record_id": record_id}))
 
 
 def concerns(model: Any, kind: str, country: str) -> ColumnElement[bool]:
@@ -83,11 +108,8 @@ async def countries_of_many(
     """Return the countries each of many records concerns."""
     out: dict[str, set[str]] = {r: set() for r in record_ids}
     if record_ids:
-        rows = await session.execute(
-            select(RecordCountry.record_id, RecordCountry.country).where(
-                RecordCountry.kind == kind, RecordCountry.record_id.in_(record_ids)
-            )
-        )
+        params = {"kind": kind, "ids": list(record_ids)}
+        rows = await session.execute(_COUNTRIES_OF_MANY, params)
         for record_id, country in rows.all():
             out[record_id].add(country)
     return out

@@ -7,7 +7,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.schemas import Principal
@@ -17,7 +16,8 @@ from app.kit.dependencies import ID_PATTERN
 from app.kit.pagination import decode_cursor, encode_cursor
 from app.matching.similarity import PartyKey, party_key
 from app.parties import service as party_service
-from app.records.models import RecordCountry, RecordEvent, RecordItem, RecordParty
+from app.records import statements
+from app.records.models import RecordItem, RecordParty
 from app.records.schemas import (
     EventOut,
     ItemIn,
@@ -114,7 +114,7 @@ async def store_parties(
     now: datetime,
 ) -> list[RecordParty]:
     """Resolve each (position, role, party) to an entity and store it against the record."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     parties = list(parties)
     pool = await party_service.load_pool(session, [_key(p) for _, _, p in parties])
     for position, role, party in parties:
@@ -129,36 +129,45 @@ async def store_parties(
             now=now,
             pool=pool,
         )
-        row = RecordParty(
-            kind=kind,
-            record_id=record_id,
-            position=position,
-            role=role,
-            name=party.name,
-            address=party.address,
-            country=party.country,
-            lei=ids.lei if ids else None,
-            vat=ids.vat if ids else None,
-            eori=ids.eori if ids else None,
-            party_id=entity.id,
+        rows.append(
+            {
+                "kind": kind,
+                "record_id": record_id,
+                "position": position,
+                "role": role,
+                "name": party.name,
+                "address": party.address,
+                "country": party.country,
+                "lei": ids.lei if ids else None,
+                "vat": ids.vat if ids else None,
+                "eori": ids.eori if ids else None,
+                "party_id": entity.id,
+            }
         )
-        session.add(row)
-        rows.append(row)
     await session.flush()
-    return rows
+    if rows:
+        await session.execute(statements.INSERT_PARTIES, rows)
+    # Unsaved copies for the caller: the stored rows are not kept in the session.
+    return [RecordParty(**row) for row in rows]
 
 
 async def set_countries(
-    session: AsyncSession, kind: str, record_id: str, countries: Iterable[tuple[str, str]]
+    session: AsyncSession,
+    kind: str,
+    record_id: str,
+    countries: Iterable[tuple[str, str]],
+    *,
+    new: bool = False,
 ) -> None:
-    """Replace the (country, role) pairs a record concerns."""
-    await session.execute(
-        delete(RecordCountry).where(
-            RecordCountry.kind == kind, RecordCountry.record_id == record_id
-        )
-    )
-    for country, role in sorted(set(countries)):
-        session.add(RecordCountry(kind=kind, record_id=record_id, country=country, role=role))
+    """Replace the (country, role) pairs a record concerns (a new record has none to drop)."""
+    if not new:
+        await session.execute(statements.DROP_COUNTRIES, {"kind": kind, "record_id": record_id})
+    rows = [
+        {"kind": kind, "record_id": record_id, "country": country, "role": role}
+        for country, role in sorted(set(countries))
+    ]
+    if rows:
+        await session.execute(statements.INSERT_COUNTRIES, rows)
     await session.flush()
 
 
@@ -174,49 +183,36 @@ async def add_event(
     data: dict[str, Any] | None = None,
 ) -> None:
     """Append a change to a record's history."""
-    session.add(
-        RecordEvent(
-            kind=kind,
-            record_id=record_id,
-            event=event,
-            at=at,
-            authority_id=principal.authority_id if principal else None,
-            country=principal.country if principal else None,
-            note=note,
-            data=data or {},
-        )
-    )
     await session.flush()
+    await session.execute(
+        statements.INSERT_EVENT,
+        {
+            "kind": kind,
+            "record_id": record_id,
+            "event": event,
+            "at": at,
+            "authority_id": principal.authority_id if principal else None,
+            "country": principal.country if principal else None,
+            "note": note,
+            "data": data or {},
+        },
+    )
 
 
 async def load_children(
     session: AsyncSession, kind: str, record_ids: Sequence[str]
-) -> tuple[dict[str, list[RecordItem]], dict[str, list[RecordParty]], dict[str, set[str]]]:
-    """Load items, parties and countries of many records in three queries."""
+) -> tuple[dict[str, list[RecordItem]], dict[str, list[RecordParty]]]:
+    """Load items (arrivals under `<id>:arrival`) and parties of many records in two queries."""
     items: dict[str, list[RecordItem]] = defaultdict(list)
     parties: dict[str, list[RecordParty]] = defaultdict(list)
-    countries: dict[str, set[str]] = defaultdict(set)
     if not record_ids:
-        return items, parties, countries
-    for item in await session.scalars(
-        select(RecordItem)
-        .where(RecordItem.kind.in_([kind, f"{kind}_arrival"]), RecordItem.record_id.in_(record_ids))
-        .order_by(RecordItem.record_id, RecordItem.kind, RecordItem.position)
-    ):
+        return items, parties
+    params = {"kind": kind, "arrival": f"{kind}_arrival", "ids": list(record_ids)}
+    for item in await session.scalars(statements.ITEMS, params):
         items[item.record_id if item.kind == kind else f"{item.record_id}:arrival"].append(item)
-    for party in await session.scalars(
-        select(RecordParty)
-        .where(RecordParty.kind == kind, RecordParty.record_id.in_(record_ids))
-        .order_by(RecordParty.record_id, RecordParty.position)
-    ):
+    for party in await session.scalars(statements.PARTIES, params):
         parties[party.record_id].append(party)
-    for row in await session.scalars(
-        select(RecordCountry).where(
-            RecordCountry.kind == kind, RecordCountry.record_id.in_(record_ids)
-        )
-    ):
-        countries[row.record_id].add(row.country)
-    return items, parties, countries
+    return items, parties
 
 
 def item_out(row: RecordItem, model: type[ItemOut] = ItemOut) -> ItemOut:
@@ -258,12 +254,8 @@ async def history(
     session: AsyncSession, kind: str, record_id: str, *, after: int, limit: int
 ) -> list[EventOut]:
     """List a record's changes in order, after an event id."""
-    rows = await session.scalars(
-        select(RecordEvent)
-        .where(RecordEvent.kind == kind, RecordEvent.record_id == record_id, RecordEvent.id > after)
-        .order_by(RecordEvent.id)
-        .limit(limit)
-    )
+    params = {"kind": kind, "record_id": record_id, "after": after, "limit": limit}
+    rows = await session.scalars(statements.HISTORY, params)
     return [
         EventOut(id=str(r.id), event=r.event, at=r.at, country=r.country, note=r.note, data=r.data)
         for r in rows

@@ -117,6 +117,7 @@ async def update_rule(
     _known(code)
     given = check_params(code, body.params or {})
     row, created = await _locked_row(session, code, now)
+    engine.forget_settings(session)  # this session reads the new settings from here on
     defaults = RULES[code].defaults
     old = _state(row.enabled, row.mode, {**defaults, **row.params})
     enabled = row.enabled if body.enabled is None else body.enabled

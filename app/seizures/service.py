@@ -73,10 +73,10 @@ async def create(
     seizure, created = await idempotency.insert_once(session, seizure, find)
     if not created:
         return await _replay(session, seizure, canonical)
-    session.add_all(items)
-    await _store_parties(session, seizure, body.parties, clock)
+    await record_repository.add_items(session, items)
+    await _store_parties(session, seizure, body.parties, clock, new=True)
     await records.add_event(session, KIND, seizure_id, "created", principal=principal, at=now)
-    await correlation.correlate_seizure(session, seizure_id, now)
+    await correlation.correlate_seizure(session, seizure_id, now, new=True)
     raised = await engine.dispatch(session, Event("seizure", seizure_id), now)
     await alerts.remember(session, KIND, seizure_id, raised)
     return seizure, True, raised
@@ -90,12 +90,18 @@ async def _replay(
 
 
 async def _store_parties(
-    session: AsyncSession, seizure: Seizure, parties: Sequence[RolePartyIn], clock: Clock
+    session: AsyncSession,
+    seizure: Seizure,
+    parties: Sequence[RolePartyIn],
+    clock: Clock,
+    *,
+    new: bool = False,
 ) -> None:
     stored = await records.store_parties(
         session, KIND, seizure.id, [(i, p.role, p) for i, p in enumerate(parties)], clock.now()
     )
-    await records.set_countries(session, KIND, seizure.id, _countries(seizure, stored))
+    countries = _countries(seizure, stored)
+    await records.set_countries(session, KIND, seizure.id, countries, new=new)
 
 
 def _countries(s: Seizure, parties: Sequence[RecordParty]) -> list[tuple[str, str]]:
@@ -164,7 +170,7 @@ async def amend(
 
 async def render(session: AsyncSession, rows: Sequence[Seizure]) -> list[SeizureOut]:
     """Build the API view of seizures, loading their children in bulk."""
-    items, parties, _ = await records.load_children(session, KIND, [s.id for s in rows])
+    items, parties = await records.load_children(session, KIND, [s.id for s in rows])
     return [
         SeizureOut(
             **{c: getattr(s, c) for c in _PLAIN},

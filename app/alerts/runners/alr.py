@@ -102,7 +102,9 @@ async def run_missing(session: AsyncSession, event: Event, params: dict[str, Any
     return missing_alr.evaluate(n, frozenset(on_file), params)
 
 
-async def resolve_missing(session: AsyncSession, event: Event) -> tuple[list[str], str]:
+async def resolve_missing(
+    session: AsyncSession, event: Event, _params: dict[str, Any]
+) -> tuple[list[str], str]:
     """Name the MISSING_ALR alerts that a newly set ALR answers (its year until replaced)."""
     country, code, year = event.country, event.substance_code, event.year
     if country is None or code is None or year is None:

@@ -26,7 +26,7 @@ class Event:
 
 Runner = Callable[[AsyncSession, Event, dict[str, Any]], Awaitable[list[Firing]]]
 # Fingerprints of open alerts that the event showed to be no longer true, with the reason.
-Resolver = Callable[[AsyncSession, Event], Awaitable[tuple[list[str], str]]]
+Resolver = Callable[[AsyncSession, Event, dict[str, Any]], Awaitable[tuple[list[str], str]]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -213,6 +213,15 @@ async def _affected(session: AsyncSession, event: Event) -> list[str]:
 async def _clusters(session: AsyncSession, seizure_ids: list[str]) -> tuple[Clusters, set[str]]:
     """The unlinked seizures sharing each stored party/identifier key of these seizures, and
     which of the seizures sharing them are linked."""
+    # The rule's runner and its resolver ask the same in one dispatch.
+    return await gather.memo(
+        session, ("clusters", *seizure_ids), lambda: _load_clusters(session, seizure_ids)
+    )
+
+
+async def _load_clusters(
+    session: AsyncSession, seizure_ids: list[str]
+) -> tuple[Clusters, set[str]]:
     keys = await lookup.keys_of(session, SEIZURE, seizure_ids, seizure_cluster.KEY_TYPES)
     shared = await lookup.sharing(session, SEIZURE, keys, CLUSTER_CAP)
     ids = {i for members in shared.values() for i in members}
@@ -234,14 +243,15 @@ async def run_seizure_cluster(
     return seizure_cluster.evaluate(clusters, linked, params)
 
 
-async def resolve_seizure_cluster(session: AsyncSession, event: Event) -> tuple[list[str], str]:
+async def resolve_seizure_cluster(
+    session: AsyncSession, event: Event, params: dict[str, Any]
+) -> tuple[list[str], str]:
     """Name the cluster alerts left with fewer than `count` unlinked seizures: a notification
     (or an amendment) explained them, so the same records in any order leave no open cluster."""
     affected = await _affected(session, event)
     if not affected:
         return [], ""
     clusters, linked = await _clusters(session, affected)
-    params = await lookup.rule_params(session, seizure_cluster.CODE)
     still = {f.fingerprint for f in seizure_cluster.evaluate(clusters, linked, params)}
     gone = [f"{seizure_cluster.CODE}:{t}:{v}" for t, v in sorted(clusters)]
     return [f for f in gone if f not in still], "its seizures are now linked to notifications"
