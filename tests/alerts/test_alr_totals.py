@@ -11,8 +11,7 @@ from app.alerts.models import AlrCounted, AlrTotal
 from app.alerts.rules.alr_exceeded import EVIDENCE_LINES
 from app.config import Settings
 from app.db import is_sqlite
-from tests.conftest import bearer
-from tests.payloads import notification
+from tests.alerts.api import notify, of_rule, post, put_alr
 
 RULE = "ALR_EXCEEDED"
 
@@ -32,26 +31,11 @@ async def keys(make_key):
 
 async def _notify(client, key, ref, kg, substance="ephedrine", **over):
     items = [{"substance": substance, "quantity": kg, "unit": "kg"}]
-    body = notification(reference=ref, items=items, containers=[], **over)
-    r = await client.post("/v1/notifications", json=body, headers=bearer(key))
-    assert r.status_code == 201, r.text
-    return r.json()
-
-
-async def _post(client, key, path, body):
-    r = await client.post(path, json=body, headers=bearer(key))
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
-async def _alr(client, key, path, kg):
-    r = await client.put(f"/v1/alr/{path}", json={"kg": kg}, headers=bearer(key))
-    assert r.status_code == 200, r.text
-    return r.json()
+    return await notify(client, key, ref, items=items, **over)
 
 
 def _of(record):
-    return [a for a in record["alerts"] if a["rule"] == RULE]
+    return of_rule(record, RULE)
 
 
 async def _totals(app: Any) -> dict[tuple[str, str, int, str], tuple[int, int]]:
@@ -72,28 +56,28 @@ async def test_creation_objection_and_withdrawal_move_the_totals(app, client, ke
         ("NG", "ephedrine", 2026, "DE"): (500_000_000, 2),
         ("NG", "ephedrine", 2026, "IN"): (100_000_000, 1),
     }
-    await _post(client, keys["NG"], f"/v1/notifications/{a['id']}/reply", {"decision": "objection"})
-    await _post(client, keys["DE"], f"/v1/notifications/{a['id']}/withdraw", {})  # counted once
-    await _post(
+    await post(client, keys["NG"], f"/v1/notifications/{a['id']}/reply", {"decision": "objection"})
+    await post(client, keys["DE"], f"/v1/notifications/{a['id']}/withdraw", {})  # counted once
+    await post(
         client, keys["NG"], f"/v1/notifications/{b['id']}/reply", {"decision": "no_objection"}
     )
     assert (await _totals(app))[("NG", "ephedrine", 2026, "DE")] == (200_000_000, 1)
-    await _post(client, keys["DE"], f"/v1/notifications/{b['id']}/withdraw", {})
-    await _post(client, keys["DE"], f"/v1/notifications/{b['id']}/withdraw", {})  # a retry
+    await post(client, keys["DE"], f"/v1/notifications/{b['id']}/withdraw", {})
+    await post(client, keys["DE"], f"/v1/notifications/{b['id']}/withdraw", {})  # a retry
     assert (await _totals(app))[("NG", "ephedrine", 2026, "DE")] == (0, 0)
-    put = await _alr(client, keys["NG"], "NG/ephedrine/2026", 99)
+    put = await put_alr(client, keys["NG"], "NG/ephedrine/2026", 99)
     [alert] = _of(put)
     assert "100 kg base notified in 1 notifications" in alert["summary"]
     assert "DE" not in alert["countries"]  # its notifications no longer count
 
 
 async def test_the_alert_after_a_withdrawal_counts_what_is_left(client, keys):
-    await _alr(client, keys["NG"], "NG/ephedrine/2026", 500)
+    await put_alr(client, keys["NG"], "NG/ephedrine/2026", 500)
     first = await _notify(client, keys["DE"], "DE-1", 400)
     second = await _notify(client, keys["IN"], "IN-1", 400)
     [alert] = _of(second)
     assert "800 kg base notified in 2 notifications" in alert["summary"]
-    await _post(client, keys["DE"], f"/v1/notifications/{first['id']}/withdraw", {})
+    await post(client, keys["DE"], f"/v1/notifications/{first['id']}/withdraw", {})
     third = await _notify(client, keys["IN"], "IN-2", 150)
     [again] = _of(third)
     assert again["id"] == alert["id"]
@@ -101,7 +85,7 @@ async def test_the_alert_after_a_withdrawal_counts_what_is_left(client, keys):
 
 
 async def test_a_year_of_many_notifications_lists_the_largest(client, keys):
-    await _alr(client, keys["NG"], "NG/ephedrine/2026", 1)
+    await put_alr(client, keys["NG"], "NG/ephedrine/2026", 1)
     sizes = list(range(1, EVIDENCE_LINES + 6))
     last = None
     for kg in sizes:
@@ -119,7 +103,7 @@ async def test_a_year_of_many_notifications_lists_the_largest(client, keys):
 async def test_concurrent_creations_lose_no_update(app, client, keys, database_url):
     if is_sqlite(database_url):
         pytest.skip("SQLite serialises writers (BEGIN IMMEDIATE): no concurrent transactions")
-    await _alr(client, keys["NG"], "NG/ephedrine/2026", 1)
+    await put_alr(client, keys["NG"], "NG/ephedrine/2026", 1)
     sizes = [10 + i for i in range(8)]
     made = await asyncio.gather(
         *(
@@ -133,7 +117,7 @@ async def test_concurrent_creations_lose_no_update(app, client, keys, database_u
     assert sum(n for _, n in totals.values()) == len(sizes)
     async with app.state.sessionmaker() as session:
         assert len((await session.scalars(select(AlrCounted))).all()) == len(sizes)
-    put = await _alr(client, keys["NG"], "NG/ephedrine/2026", 2)
+    put = await put_alr(client, keys["NG"], "NG/ephedrine/2026", 2)
     [alert] = _of(put)
     assert f"{sum(sizes)} kg base notified in {len(sizes)} notifications" in alert["summary"]
 
@@ -142,7 +126,7 @@ async def test_the_migration_backfills_the_totals(app, client, keys, database_ur
     a = await _notify(client, keys["DE"], "DE-1", 300)
     await _notify(client, keys["DE"], "DE-2", 200)
     await _notify(client, keys["IN"], "IN-1", 100, substance="pseudoephedrine")
-    await _post(client, keys["NG"], f"/v1/notifications/{a['id']}/reply", {"decision": "objection"})
+    await post(client, keys["NG"], f"/v1/notifications/{a['id']}/reply", {"decision": "objection"})
     live = await _totals(app)
     await asyncio.to_thread(migrate.downgrade, database_url, "0005")
     await asyncio.to_thread(migrate.upgrade, database_url)

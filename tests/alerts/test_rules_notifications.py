@@ -9,8 +9,7 @@ from sqlalchemy import select
 from app.alerts.models import Alert
 from app.alerts.rules import split_consignment
 from app.alerts.rules.facts import ItemFacts, NotificationFacts, PartyFacts
-from tests.conftest import bearer
-from tests.payloads import notification
+from tests.alerts.api import latest_alerts, notify, of_rule, post
 
 EPHEDRINE_HCL = {
     "substance": "ephedrine",
@@ -29,38 +28,13 @@ async def keys(make_key):
     return out
 
 
-async def _notify(client, key, ref, **over):
-    over.setdefault("containers", [])
-    r = await client.post(
-        "/v1/notifications", json=notification(reference=ref, **over), headers=bearer(key)
-    )
-    assert r.status_code == 201, r.text
-    return r.json()
-
-
-async def _post(client, key, url, body):
-    r = await client.post(url, json=body, headers=bearer(key))
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
-def _of(record, rule):
-    return [a for a in record["alerts"] if a["rule"] == rule]
-
-
-async def _alerts(client, keys, rule):
-    r = await client.get(f"/v1/alerts?rule={rule}", headers=bearer(keys["admin"]))
-    assert r.status_code == 200, r.text
-    return list({i["id"]: i for i in r.json()["items"]}.values())
-
-
 # NO_LEGITIMATE_USE
 
 
 async def test_a_designer_precursor_is_critical(client, keys):
     items = [{"substance": "PMK glycidate", "quantity": 100, "unit": "kg"}, EPHEDRINE_HCL]
-    n = await _notify(client, keys["DE"], "DE-PMK", items=items)
-    [alert] = _of(n, "NO_LEGITIMATE_USE")
+    n = await notify(client, keys["DE"], "DE-PMK", items=items)
+    [alert] = of_rule(n, "NO_LEGITIMATE_USE")
     assert alert["severity"] == "critical" and alert["project"] == "prism"
     assert alert["subjects"]["notifications"] == [n["id"]]
     assert [e["feature"] for e in alert["evidence"]] == ["no_legitimate_use"]
@@ -68,9 +42,9 @@ async def test_a_designer_precursor_is_critical(client, keys):
 
 
 async def test_an_ordinary_precursor_is_not_flagged(client, keys):
-    n = await _notify(client, keys["DE"], "DE-1")
-    assert _of(n, "NO_LEGITIMATE_USE") == []
-    assert await _alerts(client, keys, "NO_LEGITIMATE_USE") == []
+    n = await notify(client, keys["DE"], "DE-1")
+    assert of_rule(n, "NO_LEGITIMATE_USE") == []
+    assert await latest_alerts(client, keys["admin"], "NO_LEGITIMATE_USE") == []
 
 
 # SPLIT_CONSIGNMENT
@@ -80,7 +54,7 @@ ANHYDRIDE = [{"substance": "acetic anhydride", "quantity": 900, "unit": "kg"}]
 
 async def _split(client, keys, ref, dispatch, **over):
     over.setdefault("items", ANHYDRIDE)
-    return await _notify(
+    return await notify(
         client, keys["DE"], ref, dispatch_date=dispatch, expected_arrival_date=None, **over
     )
 
@@ -94,8 +68,8 @@ async def _fingerprints(app, rule):
 async def test_three_dispatches_within_the_window_are_a_split(app, client, keys):
     dates = ("2026-12-01", "2026-12-15", "2026-12-31")
     posted = [await _split(client, keys, f"DE-S{i}", d) for i, d in enumerate(dates)]
-    assert _of(posted[1], "SPLIT_CONSIGNMENT") == []
-    [alert] = _of(posted[2], "SPLIT_CONSIGNMENT")
+    assert of_rule(posted[1], "SPLIT_CONSIGNMENT") == []
+    [alert] = of_rule(posted[2], "SPLIT_CONSIGNMENT")
     assert alert["project"] == "cohesion"
     assert sorted(alert["subjects"]["notifications"]) == sorted(n["id"] for n in posted)
     exporter, importer = posted[0]["exporter"]["party_id"], posted[0]["importer"]["party_id"]
@@ -110,7 +84,7 @@ async def test_two_dispatches_or_a_wider_spread_are_no_split(client, keys):
     await _split(client, keys, "DE-S1", "2026-12-01")
     await _split(client, keys, "DE-S2", "2026-12-10")
     spread = await _split(client, keys, "DE-S3", "2027-01-01")  # 31 days after the first
-    assert _of(spread, "SPLIT_CONSIGNMENT") == []
+    assert of_rule(spread, "SPLIT_CONSIGNMENT") == []
     other_lane = await _split(
         client,
         keys,
@@ -120,7 +94,7 @@ async def test_two_dispatches_or_a_wider_spread_are_no_split(client, keys):
         importer={"name": "Accra Health Ltd", "country": "GH"},
         consignee=None,
     )
-    assert _of(other_lane, "SPLIT_CONSIGNMENT") == []
+    assert of_rule(other_lane, "SPLIT_CONSIGNMENT") == []
     other_substance = await _split(
         client,
         keys,
@@ -128,8 +102,8 @@ async def test_two_dispatches_or_a_wider_spread_are_no_split(client, keys):
         "2026-12-05",
         items=[{"substance": "potassium permanganate", "quantity": 900, "unit": "kg"}],
     )
-    assert _of(other_substance, "SPLIT_CONSIGNMENT") == []
-    assert await _alerts(client, keys, "SPLIT_CONSIGNMENT") == []
+    assert of_rule(other_substance, "SPLIT_CONSIGNMENT") == []
+    assert await latest_alerts(client, keys["admin"], "SPLIT_CONSIGNMENT") == []
 
 
 DISPATCHES = ("2026-03-05", "2026-03-12", "2026-03-20", "2026-04-01")
@@ -148,7 +122,7 @@ async def test_a_split_posted_in_any_order_has_one_fingerprint(app, client, keys
     assert await _fingerprints(app, "SPLIT_CONSIGNMENT") == [
         f"SPLIT_CONSIGNMENT:{exporter}:{importer}:acetic-anhydride:2026"
     ]
-    [alert] = await _alerts(client, keys, "SPLIT_CONSIGNMENT")
+    [alert] = await latest_alerts(client, keys["admin"], "SPLIT_CONSIGNMENT")
     assert sorted(alert["subjects"]["notifications"]) == sorted(n["id"] for n in posted.values())
     window = next(e for e in alert["evidence"] if e["feature"] == "window")
     assert window["detail"].startswith("4 notifications dispatched within 30 days")
@@ -160,16 +134,16 @@ async def test_a_split_posted_in_any_order_has_one_fingerprint(app, client, keys
 async def _arrive(client, keys, nid, quantity, **over):
     item = {**EPHEDRINE_HCL, "quantity": quantity}
     body = {"received_on": "2026-11-19", "items": [item], **over}
-    return await _post(client, keys["NG"], f"/v1/notifications/{nid}/arrival", body)
+    return await post(client, keys["NG"], f"/v1/notifications/{nid}/arrival", body)
 
 
 @pytest.mark.parametrize(
     ("quantity", "severity"), [(485, "medium"), (400, "high"), (492.5, None), (490, None)]
 )
 async def test_shortfall_beyond_the_tolerance(client, keys, quantity, severity):
-    n = await _notify(client, keys["DE"], "DE-1")
+    n = await notify(client, keys["DE"], "DE-1")
     arrived = await _arrive(client, keys, n["id"], quantity)
-    fired = _of(arrived, "QUANTITY_SHORTFALL")
+    fired = of_rule(arrived, "QUANTITY_SHORTFALL")
     if severity is None:  # 1.5 % short, and exactly 2 %: within the tolerance
         assert fired == []
     else:
@@ -182,14 +156,14 @@ async def test_shortfall_beyond_the_tolerance(client, keys, quantity, severity):
 
 async def test_a_notified_substance_missing_from_the_arrival_is_short(client, keys):
     items = [EPHEDRINE_HCL, {"substance": "acetone", "quantity": 100, "unit": "kg"}]
-    n = await _notify(client, keys["DE"], "DE-1", items=items)
-    arrived = await _post(
+    n = await notify(client, keys["DE"], "DE-1", items=items)
+    arrived = await post(
         client,
         keys["NG"],
         f"/v1/notifications/{n['id']}/arrival",
         {"received_on": "2026-11-19", "items": [EPHEDRINE_HCL]},
     )
-    [alert] = _of(arrived, "QUANTITY_SHORTFALL")
+    [alert] = of_rule(arrived, "QUANTITY_SHORTFALL")
     assert alert["severity"] == "high" and "acetone" in alert["title"]
     assert alert["project"] == "cohesion"
 
@@ -198,45 +172,45 @@ async def test_a_notified_substance_missing_from_the_arrival_is_short(client, ke
 
 
 async def test_arrival_after_an_objection_is_critical(client, keys):
-    n = await _notify(client, keys["DE"], "DE-1")
+    n = await notify(client, keys["DE"], "DE-1")
     url = f"/v1/notifications/{n['id']}"
-    reply = await _post(
+    reply = await post(
         client, keys["NG"], f"{url}/reply", {"decision": "objection", "replied_on": "2026-11-10"}
     )
-    assert _of(reply, "ARRIVAL_AFTER_OBJECTION") == []
+    assert of_rule(reply, "ARRIVAL_AFTER_OBJECTION") == []
     arrived = await _arrive(client, keys, n["id"], 500)
-    [alert] = _of(arrived, "ARRIVAL_AFTER_OBJECTION")
+    [alert] = of_rule(arrived, "ARRIVAL_AFTER_OBJECTION")
     assert alert["severity"] == "critical" and alert["project"] == "prism"
     assert {"DE", "NG"} <= set(alert["countries"])
     assert {e["feature"] for e in alert["evidence"]} == {"objection", "arrival"}
 
 
 async def test_an_objection_posted_after_the_arrival_still_fires(client, keys):
-    n = await _notify(client, keys["DE"], "DE-1")
+    n = await notify(client, keys["DE"], "DE-1")
     arrived = await _arrive(client, keys, n["id"], 500)
-    assert _of(arrived, "ARRIVAL_AFTER_OBJECTION") == []
-    reply = await _post(
+    assert of_rule(arrived, "ARRIVAL_AFTER_OBJECTION") == []
+    reply = await post(
         client,
         keys["NG"],
         f"/v1/notifications/{n['id']}/reply",
         {"decision": "objection", "replied_on": "2026-11-20"},
     )
-    [alert] = _of(reply, "ARRIVAL_AFTER_OBJECTION")
+    [alert] = of_rule(reply, "ARRIVAL_AFTER_OBJECTION")
     assert alert["severity"] == "critical"
     assert "order" in {e["feature"] for e in alert["evidence"]}
 
 
 async def test_arrival_after_no_objection_is_fine(client, keys):
-    n = await _notify(client, keys["DE"], "DE-1")
-    await _post(
+    n = await notify(client, keys["DE"], "DE-1")
+    await post(
         client,
         keys["NG"],
         f"/v1/notifications/{n['id']}/reply",
         {"decision": "no_objection", "replied_on": "2026-11-10"},
     )
     arrived = await _arrive(client, keys, n["id"], 500)
-    assert _of(arrived, "ARRIVAL_AFTER_OBJECTION") == []
-    assert await _alerts(client, keys, "ARRIVAL_AFTER_OBJECTION") == []
+    assert of_rule(arrived, "ARRIVAL_AFTER_OBJECTION") == []
+    assert await latest_alerts(client, keys["admin"], "ARRIVAL_AFTER_OBJECTION") == []
 
 
 # SPLIT_CONSIGNMENT, pure: the keys that ever fire do not depend on the arrival order
