@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Integer, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,7 +13,7 @@ from app.alerts.models import AlrCounted, AlrTotal
 from app.alerts.rules.alr_exceeded import Counted, Requirement, YearTotal
 from app.alerts.rules.split_consignment import Lane
 from app.notifications.models import KIND as NOTIFICATION
-from app.notifications.models import Notification
+from app.notifications.models import SHIPPED_ON, Notification
 from app.records.models import RecordEvent, RecordItem, RecordParty
 from app.reference.models import AnnualRequirement
 from app.reference.substances import catalogue
@@ -133,28 +134,22 @@ async def year_total(
     )
 
 
-_EXPORTER, _IMPORTER = aliased(RecordParty), aliased(RecordParty)
-_shipped = func.coalesce(Notification.dispatch_date, Notification.notified_on)
+def _named_as(role: str) -> tuple[Any, Any]:
+    """A join to record_parties naming the entity bound as `<role>_id` in that role."""
+    party = aliased(RecordParty)
+    on = and_(
+        party.kind == NOTIFICATION,
+        party.record_id == Notification.id,
+        party.role == role,
+        party.party_id == bindparam(f"{role}_id"),
+    )
+    return party, on
+
+
 _LANE = (
-    select(Notification.id, _shipped)
-    .join(
-        _EXPORTER,
-        and_(
-            _EXPORTER.kind == NOTIFICATION,
-            _EXPORTER.record_id == Notification.id,
-            _EXPORTER.role == "exporter",
-            _EXPORTER.party_id == bindparam("exporter_id"),
-        ),
-    )
-    .join(
-        _IMPORTER,
-        and_(
-            _IMPORTER.kind == NOTIFICATION,
-            _IMPORTER.record_id == Notification.id,
-            _IMPORTER.role == "importer",
-            _IMPORTER.party_id == bindparam("importer_id"),
-        ),
-    )
+    select(Notification.id, SHIPPED_ON)
+    .join(*_named_as("exporter"))
+    .join(*_named_as("importer"))
     .join(
         RecordItem,
         and_(
@@ -163,9 +158,9 @@ _LANE = (
             RecordItem.substance_code == bindparam("code"),
         ),
     )
-    .where(_shipped >= bindparam("first"), _shipped <= bindparam("last"))
+    .where(SHIPPED_ON.between(bindparam("first"), bindparam("last")))
     .distinct()
-    .order_by(_shipped, Notification.id)
+    .order_by(SHIPPED_ON, Notification.id)
     .limit(bindparam("cap", type_=Integer))
 )
 

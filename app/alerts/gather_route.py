@@ -8,13 +8,13 @@ lookup does not grow with the store.
 from collections.abc import Collection, Iterable
 from datetime import date
 
-from sqlalchemy import Integer, and_, bindparam, func, select
+from sqlalchemy import Integer, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.alerts.gather import LIMIT
 from app.correlation.models import CorrelationKey
 from app.notifications.models import KIND as NOTIFICATION
-from app.notifications.models import Notification
+from app.notifications.models import SHIPPED_ON, Notification
 from app.records.models import RecordCountry
 from app.seizures.models import KIND as SEIZURE
 from app.seizures.models import Seizure
@@ -87,9 +87,8 @@ async def seizures_in(
     return [row[0] for row in (await session.execute(_SEIZURES_IN, params)).all()]
 
 
-_shipped_on = func.coalesce(Notification.dispatch_date, Notification.notified_on)
 _THROUGH = (
-    select(Notification.id, _shipped_on)
+    select(Notification.id, SHIPPED_ON)
     .join(CorrelationKey, CorrelationKey.record_id == Notification.id)
     .join(
         RecordCountry,
@@ -104,11 +103,10 @@ _THROUGH = (
         CorrelationKey.key_type == BUCKET,
         CorrelationKey.value.in_(bindparam("values", expanding=True)),
         CorrelationKey.kind == NOTIFICATION,
-        _shipped_on >= bindparam("first"),
-        _shipped_on <= bindparam("last"),
+        SHIPPED_ON.between(bindparam("first"), bindparam("last")),
     )
     .distinct()
-    .order_by(_shipped_on, Notification.id)
+    .order_by(SHIPPED_ON, Notification.id)
     .limit(bindparam("cap", type_=Integer))
 )
 

@@ -3,7 +3,18 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime
@@ -87,3 +98,7 @@ class Notification(Base):
         if self.received_on:
             return "arrived"
         return self.decision or "pending"
+
+
+# The day a consignment left: its dispatch date, else the notification date (as the rules read it).
+SHIPPED_ON = func.coalesce(Notification.dispatch_date, Notification.notified_on)
