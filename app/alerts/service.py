@@ -1,11 +1,11 @@
 """Turn firings into alerts without twins, and publish every change in commit order."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.alerts.models import (
@@ -48,21 +48,39 @@ def _merge(old: dict[str, list[str]], new: dict[str, list[str]]) -> dict[str, li
     return {k: sorted(set(old.get(k, [])) | set(new.get(k, []))) for k in new}
 
 
-async def _lock_fingerprint(session: AsyncSession, fingerprint: str) -> AlertFingerprint:
-    """Create the fingerprint row if needed and lock it until commit."""
-    insert = dialect_insert(session)
-    await session.execute(
-        insert(AlertFingerprint)
-        .values(fingerprint=fingerprint, alert_id=None)
-        .on_conflict_do_nothing(index_elements=["fingerprint"])
-    )
-    stmt = (
-        select(AlertFingerprint)
-        .where(AlertFingerprint.fingerprint == fingerprint)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return (await session.scalars(stmt)).one()
+_LOCK = (
+    select(AlertFingerprint)
+    .where(AlertFingerprint.fingerprint.in_(bindparam("fingerprints", expanding=True)))
+    .order_by(AlertFingerprint.fingerprint)
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+
+
+async def _lock_fingerprints(
+    session: AsyncSession, fingerprints: Iterable[str]
+) -> dict[str, AlertFingerprint]:
+    """Create the fingerprints' rows if needed and lock them until commit, in fingerprint
+    order as every writer does, so that two writers never wait for each other in a circle."""
+    ordered = sorted(set(fingerprints))
+    rows = [{"fingerprint": f, "alert_id": None} for f in ordered]
+    insert = dialect_insert(session)(AlertFingerprint).on_conflict_do_nothing()
+    await session.execute(insert, rows)
+    locked = await session.scalars(_LOCK, {"fingerprints": ordered})
+    return {row.fingerprint: row for row in locked}
+
+
+async def _read_locked(session: AsyncSession, alert_ids: Collection[str]) -> None:
+    """Read the alerts whose fingerprints this transaction just locked. A copy that the session
+    loaded before the lock (a replay lists the alerts its record raised) may be stale: read it
+    again, unless this transaction changed it already (then it holds the lock since)."""
+    stale = []
+    for alert_id in alert_ids:
+        cached = session.identity_map.get(session.identity_key(Alert, alert_id))
+        if cached is None or cached not in session.dirty:
+            stale.append(alert_id)
+    if stale:
+        await session.execute(_ALERTS, {"ids": stale})
 
 
 async def lock_alert(session: AsyncSession, alert: Alert) -> Alert:
@@ -71,7 +89,7 @@ async def lock_alert(session: AsyncSession, alert: Alert) -> Alert:
     Triage must check its If-Match and write under the same lock as the firings: otherwise two
     requests holding one ETag both win (a lost update, even a closed alert reopened), and a
     triage and a firing each write a snapshot the other's change is missing from."""
-    await _lock_fingerprint(session, alert.fingerprint)
+    await _lock_fingerprints(session, [alert.fingerprint])
     await session.refresh(alert)
     return alert
 
@@ -93,23 +111,50 @@ def note_change(
     before_commit(session, publish)
 
 
+_BUMP = (
+    update(FeedCounter)
+    .where(FeedCounter.id == 1)
+    .values(value=FeedCounter.value + bindparam("n"))
+    .returning(FeedCounter.value)
+)
+_ALERTS = (
+    select(Alert)
+    .where(Alert.id.in_(bindparam("ids", expanding=True)))
+    .execution_options(populate_existing=True)
+)
+_COUNTRIES = select(AlertCountry.alert_id, AlertCountry.country).where(
+    AlertCountry.alert_id.in_(bindparam("ids", expanding=True))
+)
+_PUBLISH_CHUNK = 500  # alerts numbered per statement (a sweep may queue thousands)
+
+
 async def publish(session: AsyncSession) -> None:
     """Number the queued changes; the counter row stays locked until commit, so numbers
     become visible in order and a poller never skips a change that commits late."""
     pending: dict[str, tuple[str, str | None, str | None]] = session.info.pop(PENDING, {})
-    for alert_id, (change, authority_id, note) in pending.items():
-        seq = (
-            await session.execute(
-                update(FeedCounter)
-                .where(FeedCounter.id == 1)
-                .values(value=FeedCounter.value + 1)
-                .returning(FeedCounter.value)
-            )
-        ).scalar_one()
-        alert = await session.get(Alert, alert_id)
-        assert alert is not None
+    queued = list(pending.items())
+    for start in range(0, len(queued), _PUBLISH_CHUNK):
+        await _publish(session, queued[start : start + _PUBLISH_CHUNK])
+    await session.flush()
+
+
+async def _publish(
+    session: AsyncSession, queued: list[tuple[str, tuple[str, str | None, str | None]]]
+) -> None:
+    last = (await session.execute(_BUMP, {"n": len(queued)})).scalar_one()
+    ids = [alert_id for alert_id, _ in queued]
+    alerts: dict[str, Alert] = {}
+    for alert_id in ids:
+        if (cached := session.identity_map.get(session.identity_key(Alert, alert_id))) is not None:
+            alerts[alert_id] = cached
+    if missing := [i for i in ids if i not in alerts]:  # a sweep forgets its pages' objects
+        alerts |= {a.id: a for a in await session.scalars(_ALERTS, {"ids": missing})}
+    await _sync_countries(session, [alerts[i] for i, (c, _, _) in queued if c != "created"])
+    for seq, (alert_id, (change, authority_id, note)) in enumerate(queued, last - len(queued) + 1):
+        alert = alerts[alert_id]
         alert.seq = seq
-        await _sync_countries(session, alert)
+        if change == "created":
+            session.add_all(AlertCountry(alert_id=alert.id, country=c) for c in alert.countries)
         session.add(
             AlertChange(
                 seq=seq,
@@ -126,18 +171,20 @@ async def publish(session: AsyncSession) -> None:
                 snapshot=alert_out(alert).model_dump(mode="json"),
             )
         )
-    await session.flush()
 
 
-async def _sync_countries(session: AsyncSession, alert: Alert) -> None:
-    have = set(
-        (
-            await session.scalars(
-                select(AlertCountry.country).where(AlertCountry.alert_id == alert.id)
-            )
-        ).all()
+async def _sync_countries(session: AsyncSession, alerts: list[Alert]) -> None:
+    """Let the countries an alert gained since it was stored see it."""
+    if not alerts:
+        return
+    rows = await session.execute(_COUNTRIES, {"ids": [a.id for a in alerts]})
+    have = {(alert_id, country) for alert_id, country in rows}
+    session.add_all(
+        AlertCountry(alert_id=a.id, country=c)
+        for a in alerts
+        for c in set(a.countries)
+        if (a.id, c) not in have
     )
-    session.add_all(AlertCountry(alert_id=alert.id, country=c) for c in set(alert.countries) - have)
 
 
 def take_raised(session: AsyncSession) -> list[str]:
@@ -150,25 +197,32 @@ async def apply(
     session: AsyncSession, firings: Sequence[Firing], modes: dict[str, str], now: datetime
 ) -> list[Alert]:
     """Create or update the alert of each firing; rules missing from `modes` are disabled."""
+    firings = sorted((f for f in firings if f.rule in modes), key=lambda f: f.fingerprint)
+    if not firings:
+        return []
+    rows = await _lock_fingerprints(session, (f.fingerprint for f in firings))
+    await _read_locked(session, [r.alert_id for r in rows.values() if r.alert_id])
     changed = []
-    for firing in sorted(firings, key=lambda f: f.fingerprint):
-        mode = modes.get(firing.rule)
-        if mode is None:
-            continue
-        alert = await _upsert(session, firing, mode, now)
+    for firing in firings:
+        row = rows[firing.fingerprint]
+        current = await session.get(Alert, row.alert_id) if row.alert_id else None
+        if current is not None and current.status != "closed":
+            alert = _fired_again(session, current, firing, now)
+        elif current is not None and current.resolution == "false_positive":
+            alert = None
+        else:
+            alert = _created(firing, modes[firing.rule], now, current)
+            session.add(alert)
+            row.alert_id = alert.id
+            note_change(session, alert, "created")
         if alert is not None:
             changed.append(alert)
+    await session.flush()
     return changed
 
 
-async def _upsert(session: AsyncSession, firing: Firing, mode: str, now: datetime) -> Alert | None:
-    row = await _lock_fingerprint(session, firing.fingerprint)
-    current = await _read_locked(session, row.alert_id) if row.alert_id else None
-    if current is not None and current.status != "closed":
-        return _fired_again(session, current, firing, now)
-    if current is not None and current.resolution == "false_positive":
-        return None
-    alert = Alert(
+def _created(firing: Firing, mode: str, now: datetime, previous: Alert | None) -> Alert:
+    return Alert(
         id=str(uuid.uuid4()),
         fingerprint=firing.fingerprint,
         rule=firing.rule,
@@ -185,7 +239,7 @@ async def _upsert(session: AsyncSession, firing: Firing, mode: str, now: datetim
         score=firing.score,
         evidence=_evidence(firing),
         occurrences=1,
-        previous_alert_id=current.id if current else None,
+        previous_alert_id=previous.id if previous else None,
         version=1,
         seq=0,
         first_seen_at=now,
@@ -193,20 +247,6 @@ async def _upsert(session: AsyncSession, firing: Firing, mode: str, now: datetim
         created_at=now,
         updated_at=now,
     )
-    session.add(alert)
-    await session.flush()
-    row.alert_id = alert.id
-    note_change(session, alert, "created")
-    return alert
-
-
-async def _read_locked(session: AsyncSession, alert_id: str) -> Alert | None:
-    """Read the alert whose fingerprint this transaction just locked. A copy that the session
-    loaded before the lock (a replay lists the alerts its record raised) may be stale: read it
-    again, unless this transaction changed it already (then it holds the lock since)."""
-    cached = session.identity_map.get(session.identity_key(Alert, alert_id))
-    fresh = cached is None or cached not in session.dirty
-    return await session.get(Alert, alert_id, populate_existing=fresh)
 
 
 def _fired_again(
@@ -272,10 +312,19 @@ async def resolve(
     """Close the open alerts of these fingerprints as legitimate: their cause went away."""
     if not fingerprints:
         return []
-    stmt = select(Alert).where(Alert.fingerprint.in_(list(fingerprints)), Alert.status != "closed")
+    stmt = select(Alert.id, Alert.fingerprint).where(
+        Alert.fingerprint.in_(list(fingerprints)), Alert.status != "closed"
+    )
+    found = (await session.execute(stmt)).all()
+    if not found:
+        return []
+    await _lock_fingerprints(session, (fp for _, fp in found))  # like firings and triage
+    # Read again under the lock, as triage does: what is closed by now stays as it is.
+    alerts = await session.scalars(
+        _ALERTS.order_by(Alert.fingerprint), {"ids": [i for i, _ in found]}
+    )
     closed = []
-    for alert in (await session.scalars(stmt.order_by(Alert.fingerprint))).all():
-        await lock_alert(session, alert)  # in fingerprint order, like firings and triage
+    for alert in alerts.all():
         if alert.status == "closed":
             continue
         alert.status, alert.resolution = "closed", "legitimate"
