@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any, TypeVarTuple
+from typing import Annotated, Any, TypeVar, TypeVarTuple
 
 from fastapi import Depends, Request
 from sqlalchemy import CompoundSelect, DateTime, MetaData, Select, event, union_all
@@ -135,11 +135,29 @@ async def unit_of_work(
 
 
 Row = TypeVarTuple("Row")
+M = TypeVar("M")
 
 
 def union_of(parts: Sequence[Select[*Row]]) -> Select[*Row] | CompoundSelect[*Row]:
     """One statement reading every part, each keeping its own LIMIT."""
     return parts[0] if len(parts) == 1 else union_all(*[p.subquery().select() for p in parts])
+
+
+async def by_ids(
+    session: AsyncSession, model: type[M], stmt: Select[M], ids: Sequence[str]
+) -> list[M]:
+    """The objects of these primary keys: those the session holds (a query would hand back the
+    same objects), and the rest read by `stmt`, which takes them as the expanding "ids"."""
+    held: list[M] = []
+    missing = []
+    for i in ids:
+        if (obj := session.identity_map.get(session.identity_key(model, i))) is not None:
+            held.append(obj)
+        else:
+            missing.append(i)
+    if missing:
+        held += (await session.scalars(stmt, {"ids": missing})).all()
+    return held
 
 
 def dialect_insert(session: AsyncSession) -> Callable[..., Any]:

@@ -11,8 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.alerts.rules.facts import ItemFacts, LinkFacts, NotificationFacts, PartyFacts, SeizureFacts
 from app.correlation.models import Link
+from app.db import by_ids
 from app.notifications.models import KIND as NOTIFICATION
 from app.notifications.models import Notification
+from app.records import children
 from app.records.models import RecordItem, RecordParty
 from app.reference.substances import catalogue
 from app.seizures.models import KIND as SEIZURE
@@ -85,6 +87,11 @@ async def _children(
     # Only the columns the facts use.
     items: dict[str, list[Any]] = defaultdict(list)
     parties: dict[str, list[Any]] = defaultdict(list)
+    kept, ids = children.split(session, kind, ids)
+    for record_id, (its, ps) in kept.items():
+        items[record_id], parties[record_id] = list(its), list(ps)
+    if not ids:
+        return items, parties
     item_rows = await session.execute(_ITEMS, {"kinds": [kind, f"{kind}_arrival"], "ids": ids})
     for row in item_rows:
         items[row.record_id if row.kind == kind else f"{row.record_id}:arrival"].append(row)
@@ -168,7 +175,7 @@ async def _load_notifications(
 ) -> dict[str, NotificationFacts]:
     if not wanted:
         return {}
-    rows = (await session.scalars(_NOTIFICATIONS, {"ids": wanted})).all()
+    rows = await by_ids(session, Notification, _NOTIFICATIONS, wanted)
     items, parties = await _children(session, NOTIFICATION, wanted)
     return {
         n.id: NotificationFacts(
@@ -198,7 +205,7 @@ async def _load_notifications(
 async def _load_seizures(session: AsyncSession, wanted: list[str]) -> dict[str, SeizureFacts]:
     if not wanted:
         return {}
-    rows = (await session.scalars(_SEIZURES, {"ids": wanted})).all()
+    rows = await by_ids(session, Seizure, _SEIZURES, wanted)
     items, parties = await _children(session, SEIZURE, wanted)
     out = {}
     for s in rows:

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.correlation import repository
 from app.correlation.models import Link
+from app.db import by_ids
 from app.matching import keys as keyspace
 from app.matching.keys import PARTY, Key
 from app.matching.records import ItemView, NotificationView, PartyView, SeizureView
@@ -72,7 +73,7 @@ async def notification_views(
 ) -> dict[str, NotificationView]:
     """Load notifications as correlation views."""
     wanted = list(ids)
-    rows = (await session.scalars(_NOTIFICATIONS, {"ids": wanted})).all()
+    rows = await by_ids(session, Notification, _NOTIFICATIONS, wanted)
     items, parties = await records.load_children(session, NOTIFICATION, wanted)
     names = await _party_names(session, parties)
     return {
@@ -101,7 +102,7 @@ async def seizure_views(
 ) -> dict[str, SeizureView]:
     """Load seizures as correlation views."""
     wanted = list(ids)
-    rows = (await session.scalars(_SEIZURES, {"ids": wanted})).all()
+    rows = await by_ids(session, Seizure, _SEIZURES, wanted)
     items, parties = await records.load_children(session, SEIZURE, wanted)
     names = await _party_names(session, parties)
     return {

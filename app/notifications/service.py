@@ -25,7 +25,7 @@ from app.notifications.schemas import (
     Reply,
     ReplyIn,
 )
-from app.records import idempotency
+from app.records import children, idempotency
 from app.records import repository as record_repository
 from app.records import service as records
 from app.records.models import RecordItem
@@ -97,7 +97,8 @@ async def create(
     if body.consignee is not None:
         parties.append((2, "consignee", body.consignee))
     parties += [(OTHERS_FROM + i, p.role, p) for i, p in enumerate(body.other_parties)]
-    await records.store_parties(session, KIND, notification_id, parties, now)
+    stored = await records.store_parties(session, KIND, notification_id, parties, now)
+    children.keep(session, KIND, notification_id, items, stored)
     await records.set_countries(session, KIND, notification_id, _route(notification), new=True)
     await records.add_event(session, KIND, notification_id, "created", principal=principal, at=now)
     await alr_totals.count(
@@ -197,6 +198,7 @@ async def arrival(
             return []
         raise Conflict(f"arrival already confirmed on {n.received_on}")
     session.add_all(items)
+    children.forget(session)
     n.received_on = received_on
     _touch(n, clock)
     await records.add_event(

@@ -20,6 +20,7 @@ from app.matching.names import normalize_name
 from app.matching.similarity import PartyKey, blocking_keys, name_similarity, party_key, same_party
 from app.parties import repository
 from app.parties.models import Party, PartyAlias, PartyBlock
+from app.records import children
 from app.records.models import RecordParty
 
 BLOCK_CAP = 50
@@ -123,6 +124,7 @@ async def _remember(
 
 async def merge(session: AsyncSession, source: Party, target: Party) -> None:
     """Fold one entity into another: its records, keys, spellings and blocks follow."""
+    children.forget(session)  # kept record parties name the source
     await session.execute(
         update(RecordParty).where(RecordParty.party_id == source.id).values(party_id=target.id)
     )

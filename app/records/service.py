@@ -16,7 +16,7 @@ from app.kit.dependencies import ID_PATTERN
 from app.kit.pagination import decode_cursor, encode_cursor
 from app.matching.similarity import PartyKey, party_key
 from app.parties import service as party_service
-from app.records import statements
+from app.records import children, statements
 from app.records.models import RecordItem, RecordParty
 from app.records.schemas import (
     EventOut,
@@ -205,9 +205,12 @@ async def load_children(
     """Load items (arrivals under `<id>:arrival`) and parties of many records in two queries."""
     items: dict[str, list[RecordItem]] = defaultdict(list)
     parties: dict[str, list[RecordParty]] = defaultdict(list)
-    if not record_ids:
+    kept, missing = children.split(session, kind, record_ids)
+    for record_id, (its, ps) in kept.items():
+        items[record_id], parties[record_id] = list(its), list(ps)
+    if not missing:
         return items, parties
-    params = {"kind": kind, "arrival": f"{kind}_arrival", "ids": list(record_ids)}
+    params = {"kind": kind, "arrival": f"{kind}_arrival", "ids": missing}
     for item in await session.scalars(statements.ITEMS, params):
         items[item.record_id if item.kind == kind else f"{item.record_id}:arrival"].append(item)
     for party in await session.scalars(statements.PARTIES, params):

@@ -14,7 +14,7 @@ from app.auth.schemas import Principal
 from app.correlation import service as correlation
 from app.errors import Forbidden, NotFound
 from app.kit.clock import Clock
-from app.records import idempotency
+from app.records import children, idempotency
 from app.records import repository as record_repository
 from app.records import service as records
 from app.records.models import RecordItem, RecordParty
@@ -74,7 +74,8 @@ async def create(
     if not created:
         return await _replay(session, seizure, canonical)
     await record_repository.add_items(session, items)
-    await _store_parties(session, seizure, body.parties, clock, new=True)
+    stored = await _store_parties(session, seizure, body.parties, clock, new=True)
+    children.keep(session, KIND, seizure_id, items, stored)
     await records.add_event(session, KIND, seizure_id, "created", principal=principal, at=now)
     await correlation.correlate_seizure(session, seizure_id, now, new=True)
     raised = await engine.dispatch(session, Event("seizure", seizure_id), now)
@@ -96,12 +97,13 @@ async def _store_parties(
     clock: Clock,
     *,
     new: bool = False,
-) -> None:
+) -> list[RecordParty]:
     stored = await records.store_parties(
         session, KIND, seizure.id, [(i, p.role, p) for i, p in enumerate(parties)], clock.now()
     )
     countries = _countries(seizure, stored)
     await records.set_countries(session, KIND, seizure.id, countries, new=new)
+    return stored
 
 
 def _countries(s: Seizure, parties: Sequence[RecordParty]) -> list[tuple[str, str]]:
@@ -132,6 +134,7 @@ async def amend(
     given = patch.model_dump(exclude_unset=True)
     if not given:
         return []
+    children.forget(session)
     if patch.items is not None:
         items = records.build_items(KIND, seizure.id, patch.items)
         await session.execute(
