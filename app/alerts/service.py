@@ -23,6 +23,7 @@ from app.db import before_commit, dialect_insert
 
 RAISED = "alerts_raised"
 PENDING = "alerts_pending"
+HELD = "alerts_held"
 
 
 def alert_out(alert: Alert) -> AlertOut:
@@ -105,6 +106,7 @@ def note_change(
     """Queue an alert change; it gets its feed number just before commit."""
     pending: dict[str, tuple[str, str | None, str | None]] = session.info.setdefault(PENDING, {})
     pending.setdefault(alert.id, (change, authority_id, note))
+    session.info.setdefault(HELD, {})[alert.id] = alert  # the session keeps clean objects weakly
     raised: list[str] = session.info.setdefault(RAISED, [])
     if alert.id not in raised:
         raised.append(alert.id)
@@ -135,6 +137,7 @@ async def publish(session: AsyncSession) -> None:
     queued = list(pending.items())
     for start in range(0, len(queued), _PUBLISH_CHUNK):
         await _publish(session, queued[start : start + _PUBLISH_CHUNK])
+    session.info.pop(HELD, None)
     await session.flush()
 
 
@@ -143,10 +146,8 @@ async def _publish(
 ) -> None:
     last = (await session.execute(_BUMP, {"n": len(queued)})).scalar_one()
     ids = [alert_id for alert_id, _ in queued]
-    alerts: dict[str, Alert] = {}
-    for alert_id in ids:
-        if (cached := session.identity_map.get(session.identity_key(Alert, alert_id))) is not None:
-            alerts[alert_id] = cached
+    held: dict[str, Alert] = session.info.get(HELD, {})
+    alerts = {i: held[i] for i in ids if i in held}
     if missing := [i for i in ids if i not in alerts]:  # a sweep forgets its pages' objects
         alerts |= {a.id: a for a in await session.scalars(_ALERTS, {"ids": missing})}
     await _sync_countries(session, [alerts[i] for i, (c, _, _) in queued if c != "created"])
@@ -189,6 +190,7 @@ async def _sync_countries(session: AsyncSession, alerts: list[Alert]) -> None:
 
 def take_raised(session: AsyncSession) -> list[str]:
     """Return and forget the alerts raised or updated so far in this unit of work."""
+    session.info.pop(HELD, None)  # a sweep lets go of its pages' objects
     raised: list[str] = session.info.pop(RAISED, [])
     return raised
 
