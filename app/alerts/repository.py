@@ -1,17 +1,28 @@
 """Queries over alerts and their change feed."""
 
+import functools
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import Integer, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.alerts.models import Alert, AlertChange, AlertCountry
 
 
-def _visible_to(country: str) -> ColumnElement[bool]:
-    return AlertChange.alert_id.in_(
-        select(AlertCountry.alert_id).where(AlertCountry.country == country)
-    )
+@functools.cache
+def _changes(
+    filters: tuple[str, ...], include_monitor: bool, countries: int
+) -> Select[AlertChange]:
+    """The feed's statement for one combination of filters, built once: every poll runs it."""
+    stmt = select(AlertChange).where(AlertChange.seq > bindparam("after"))
+    for name in filters:
+        stmt = stmt.where(getattr(AlertChange, name) == bindparam(name))
+    if not include_monitor:
+        stmt = stmt.where(AlertChange.mode == "active")
+    for i in range(countries):
+        visible = select(AlertCountry.alert_id).where(AlertCountry.country == bindparam(f"c{i}"))
+        stmt = stmt.where(AlertChange.alert_id.in_(visible))
+    return stmt.order_by(AlertChange.seq).limit(bindparam("limit", type_=Integer))
 
 
 async def changes(
@@ -28,21 +39,21 @@ async def changes(
     include_monitor: bool = False,
 ) -> Sequence[AlertChange]:
     """Return the changes after a sequence number, oldest first, with filters."""
-    stmt = select(AlertChange).where(AlertChange.seq > after)
-    for column, value in (
-        (AlertChange.status, status),
-        (AlertChange.rule, rule),
-        (AlertChange.severity, severity),
-        (AlertChange.project, project),
-    ):
-        if value is not None:
-            stmt = stmt.where(column == value)
-    if not include_monitor:
-        stmt = stmt.where(AlertChange.mode == "active")
-    for c in (viewer_country, country):
-        if c is not None:
-            stmt = stmt.where(_visible_to(c))
-    return (await session.scalars(stmt.order_by(AlertChange.seq).limit(limit))).all()
+    given = {
+        name: value
+        for name, value in (
+            ("status", status),
+            ("rule", rule),
+            ("severity", severity),
+            ("project", project),
+        )
+        if value is not None
+    }
+    countries = [c for c in (viewer_country, country) if c is not None]
+    params: dict[str, object] = {"after": after, "limit": limit, **given}
+    params |= {f"c{i}": c for i, c in enumerate(countries)}
+    stmt = _changes(tuple(given), include_monitor, len(countries))
+    return (await session.scalars(stmt, params)).all()
 
 
 async def history(session: AsyncSession, alert_id: str) -> Sequence[AlertChange]:

@@ -71,6 +71,25 @@ async def test_feed_cursor_etag_and_visibility(client, keys):
     assert bad.status_code == 422
 
 
+async def test_feed_filters_combine(client, keys):
+    s = await _match(client, keys)
+    match = next(a for a in s["alerts"] if a["rule"] == "SEIZURE_MATCHES_NOTIFICATION")
+    other = "cohesion" if match["project"] == "prism" else "prism"
+
+    async def ids(query):
+        r = await client.get(f"/v1/alerts?{query}", headers=bearer(keys["NL"]))
+        assert r.status_code == 200, r.text
+        return [i["id"] for i in r.json()["items"]]
+
+    rule = "rule=SEIZURE_MATCHES_NOTIFICATION"
+    assert await ids(f"{rule}&severity=high&status=open") == [match["id"]]
+    assert await ids(f"{rule}&project={match['project']}&country=DE") == [match["id"]]
+    assert await ids(f"{rule}&project={other}") == []
+    assert await ids(f"{rule}&status=closed") == []
+    assert await ids(f"{rule}&country=FR") == []  # FR may not see it
+    assert len(await ids("country=NL")) == 2
+
+
 async def test_patch_needs_a_fresh_etag_and_close_reopens_as_new_alert(client, keys, clock):
     s = await _match(client, keys)
     match = next(a for a in s["alerts"] if a["rule"] == "SEIZURE_MATCHES_NOTIFICATION")
