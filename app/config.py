@@ -28,6 +28,10 @@ class Settings(BaseSettings):
         ge=0,
         description="Seconds between sweeps of the time-based rules in `serve`; 0 disables them.",
     )
+    gc_freeze: bool = Field(
+        default=True,
+        description="Keep what start-up built out of the garbage collector's full passes.",
+    )
 
 
 @cache

@@ -78,6 +78,7 @@ def settings(database_url: str) -> Settings:
         log_level="WARNING",
         db_pool_size=5,
         sweep_interval_seconds=0,  # tests sweep explicitly, on their own dates
+        gc_freeze=False,  # a full collection per app start-up would slow the suite
     )
 
 

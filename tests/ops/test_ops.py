@@ -49,3 +49,20 @@ async def test_request_logs_are_json_with_the_request_id(settings, capsys):
     logged = [line for line in lines if line.get("event") == "request"]
     assert logged[-1]["request_id"] == "req-42"
     assert logged[-1]["status"] == 200 and logged[-1]["route"] == "/healthz"
+
+
+async def test_start_up_objects_are_kept_out_of_full_collections(tmp_path):
+    """GC_FREEZE (on by default): a full collection would walk everything start-up built."""
+    import gc
+
+    url = f"sqlite+aiosqlite:///{tmp_path}/gc.db"
+    gc.unfreeze()
+    try:
+        quiet = create_app(Settings(database_url=url, gc_freeze=False, sweep_interval_seconds=0))
+        async with quiet.router.lifespan_context(quiet):
+            assert gc.get_freeze_count() == 0
+        app = create_app(Settings(database_url=url, sweep_interval_seconds=0))
+        async with app.router.lifespan_context(app):
+            assert gc.get_freeze_count() > 100_000  # the app, SQLAlchemy, the catalogue ...
+    finally:
+        gc.unfreeze()
