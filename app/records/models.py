@@ -28,7 +28,11 @@ class RecordParty(Base):
     """A party named in a record, as given, with the entity it resolved to."""
 
     __tablename__ = "record_parties"
-    __table_args__ = (Index("ix_record_parties_kind_record", "kind", "record_id", "position"),)
+    __table_args__ = (
+        Index("ix_record_parties_kind_record", "kind", "record_id", "position"),
+        # A busy party's mentions (counts, incidents, trade lanes) are read from the index alone.
+        Index("ix_record_parties_party_mentions", "party_id", "kind", "role", "record_id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(20))
@@ -41,7 +45,7 @@ class RecordParty(Base):
     lei: Mapped[str | None] = mapped_column(String(20))
     vat: Mapped[str | None] = mapped_column(String(20))
     eori: Mapped[str | None] = mapped_column(String(20))
-    party_id: Mapped[str] = mapped_column(ForeignKey("parties.id"), index=True)
+    party_id: Mapped[str] = mapped_column(ForeignKey("parties.id"))
 
 
 class RecordItem(Base):
