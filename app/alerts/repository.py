@@ -8,6 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.alerts.models import Alert, AlertChange, AlertCountry
 
+# Alerts by id, read again even if the session holds them (a locked re-read, a sweep's page).
+ALERTS_BY_ID = (
+    select(Alert)
+    .where(Alert.id.in_(bindparam("ids", expanding=True)))
+    .execution_options(populate_existing=True)
+)
+
 
 @functools.cache
 def _changes(

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from app.alerts import repository, service
+from app.alerts.feed import alert_out, note_change, publish
 from app.alerts.models import AlertChange
 from app.alerts.schemas import (
     AlertDetail,
@@ -194,7 +195,7 @@ async def _visible(session: SessionDep, principal: Principal, alert_id: str) -> 
         )
         for c in await repository.history(session, alert_id)
     ]
-    return AlertDetail(**service.alert_out(alert).model_dump(), history=history)
+    return AlertDetail(**alert_out(alert).model_dump(), history=history)
 
 
 def _etag(version: int) -> str:
@@ -252,9 +253,7 @@ async def patch_alert(
             setattr(alert, field, given[field])
     alert.version += 1
     alert.updated_at = clock.now()
-    service.note_change(
-        session, alert, "updated", authority_id=principal.authority_id, note=body.note
-    )
-    await service.publish(session)  # now rather than at commit, so the answer shows the change
+    note_change(session, alert, "updated", authority_id=principal.authority_id, note=body.note)
+    await publish(session)  # now rather than at commit, so the answer shows the change
     response.headers["ETag"] = _etag(alert.version)
     return await _visible(session, principal, alert_id)

@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.alerts import engine, service
+from app.alerts import engine, feed, service
 from app.alerts.runners import sweep as sweep_runners
 from app.alerts.runners.base import Event
 from app.db import unit_of_work
@@ -59,7 +59,7 @@ async def _flush_and_clear(session: AsyncSession) -> None:
     """Write the page out and forget its objects, so a sweep's memory does not grow."""
     await session.flush()
     session.expunge_all()
-    service.take_raised(session)  # the sweep reports a count, not the list
+    feed.take_raised(session)  # the sweep reports a count, not the list
 
 
 async def try_sweep(

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select, text
 
-from app.alerts import service
+from app.alerts import feed, service
 from app.alerts.models import Alert, AlertChange, AlertFingerprint, FeedCounter
 from app.alerts.router import _item
 from app.alerts.rules.base import Evidence, Firing
@@ -118,7 +118,7 @@ async def _assert_identity(app: Any, client: httpx.AsyncClient, admin: str) -> l
         if a.rule in (MATCH, MISMATCH, CLUSTER):  # the rules this file fires, once per request
             assert a.occurrences == firings[a.id], a.fingerprint
         assert a.seq == last[a.id].seq
-        assert last[a.id].snapshot == service.alert_out(a).model_dump(mode="json")
+        assert last[a.id].snapshot == feed.alert_out(a).model_dump(mode="json")
     assert len(changes) == len({c.seq for c in changes})
     via_api = await _all_alerts(client, admin)
     assert sorted(a["id"] for a in via_api) == sorted(a.id for a in alerts)

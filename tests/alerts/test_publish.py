@@ -7,7 +7,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from app.alerts import service
+from app.alerts import feed, service
 from app.alerts.models import Alert, AlertChange, AlertCountry, AlertFingerprint, FeedCounter
 from app.alerts.rules.base import Evidence, Firing
 from app.db import commit
@@ -48,7 +48,7 @@ async def _apply(app: Any, clock: Clock, *batches: list[Firing]) -> None:
 async def test_changes_numbered_in_chunks_are_gap_free_and_reach_every_country(
     app: Any, client: httpx.AsyncClient, make_key: Any, clock: Clock, monkeypatch: Any
 ) -> None:
-    monkeypatch.setattr(service, "_PUBLISH_CHUNK", 7)  # 20 alerts: three numbering statements
+    monkeypatch.setattr(feed, "_PUBLISH_CHUNK", 7)  # 20 alerts: three numbering statements
     first = [_firing(i, {"NL"}) for i in range(20)]
     # The same transaction fires five of them again, one with a country it gains, and one
     # firing twice within a batch: each alert is one change, numbered once.
@@ -71,7 +71,7 @@ async def test_changes_numbered_in_chunks_are_gap_free_and_reach_every_country(
         assert {c for i, c in seen if i == a.id} == set(a.countries)
         mine = [c for c in changes if c.alert_id == a.id]
         assert a.seq == mine[-1].seq
-        assert mine[-1].snapshot == service.alert_out(a).model_dump(mode="json")
+        assert mine[-1].snapshot == feed.alert_out(a).model_dump(mode="json")
     by_key = {a.fingerprint.split(":")[-1]: a for a in alerts.values()}
     assert by_key["k000"].countries == ["DE", "FR", "NL"] and by_key["k000"].occurrences == 3
     assert by_key["k005"].countries == ["BE", "NL"] and by_key["k005"].summary == "twice"
