@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar, TypeVarTuple
 
 from fastapi import Depends, Request
-from sqlalchemy import CompoundSelect, DateTime, MetaData, Select, event, union_all
+from sqlalchemy import CompoundSelect, DateTime, MetaData, Select, event, inspect, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
@@ -143,6 +143,12 @@ def union_of(parts: Sequence[Select[*Row]]) -> Select[*Row] | CompoundSelect[*Ro
     return parts[0] if len(parts) == 1 else union_all(*[p.subquery().select() for p in parts])
 
 
+def is_loaded(obj: object) -> bool:
+    """Whether an object the session holds can be read without a load (a savepoint rolled back
+    expires what it changed, and a lazy load cannot run under asyncio)."""
+    return not inspect(obj).expired_attributes
+
+
 async def by_ids(
     session: AsyncSession, model: type[M], stmt: Select[M], ids: Sequence[str]
 ) -> list[M]:
@@ -151,7 +157,8 @@ async def by_ids(
     held: list[M] = []
     missing = []
     for i in ids:
-        if (obj := session.identity_map.get(session.identity_key(model, i))) is not None:
+        obj = session.identity_map.get(session.identity_key(model, i))
+        if obj is not None and is_loaded(obj):
             held.append(obj)
         else:
             missing.append(i)

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.alerts.models import Alert, AlertChange, AlertCountry, FeedCounter
 from app.alerts.repository import ALERTS_BY_ID
 from app.alerts.schemas import AlertOut
-from app.db import before_commit
+from app.db import before_commit, is_loaded
 
 RAISED = "alerts_raised"
 PENDING = "alerts_pending"
@@ -67,7 +67,7 @@ async def _publish(
     last = (await session.execute(_BUMP, {"n": len(queued)})).scalar_one()
     ids = [alert_id for alert_id, _ in queued]
     held: dict[str, Alert] = session.info.get(HELD, {})
-    alerts = {i: held[i] for i in ids if i in held}
+    alerts = {i: held[i] for i in ids if i in held and is_loaded(held[i])}
     if missing := [i for i in ids if i not in alerts]:  # a sweep forgets its pages' objects
         alerts |= {a.id: a for a in await session.scalars(ALERTS_BY_ID, {"ids": missing})}
     await _sync_countries(session, [alerts[i] for i, (c, _, _) in queued if c != "created"])

@@ -11,7 +11,9 @@ from app.alerts import feed, service
 from app.alerts.models import Alert, AlertChange, AlertCountry, AlertFingerprint, FeedCounter
 from app.alerts.rules.base import Evidence, Firing
 from app.db import commit
+from app.errors import Conflict
 from app.kit.clock import Clock
+from app.records.idempotency import in_savepoint
 from tests.conftest import bearer
 
 CLUSTER = "SEIZURE_CLUSTER"
@@ -81,3 +83,23 @@ async def test_changes_numbered_in_chunks_are_gap_free_and_reach_every_country(
     r = await client.get("/v1/alerts", headers=bearer(await make_key("FR")))
     assert r.status_code == 200
     assert {i["id"] for i in r.json()["items"]} == {by_key[k].id for k in ("k000", "k001", "k009")}
+
+
+async def test_a_rolled_back_savepoint_leaves_publish_a_readable_alert(
+    app: Any, client: httpx.AsyncClient, make_key: Any, clock: Clock
+) -> None:
+    """A batch item that fires an alert again and then fails rolls its savepoint back, which
+    expires the alert in the session; the commit must still number the earlier change."""
+
+    async def fire_and_fail() -> None:
+        await service.apply(session, [_firing(0, {"NL", "DE"}, "again")], MODES, clock.now())
+        raise Conflict("this item fails after its rules ran")
+
+    async with app.state.sessionmaker() as session:
+        (alert,) = await service.apply(session, [_firing(0, {"NL"})], MODES, clock.now())
+        with pytest.raises(Conflict):
+            await in_savepoint(session, fire_and_fail)
+        await commit(session)
+    r = await client.get("/v1/alerts", headers=bearer(await make_key("NL")))
+    (item,) = r.json()["items"]
+    assert (item["id"], item["change"], item["summary"]) == (alert.id, "created", "firing 0")
