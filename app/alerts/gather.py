@@ -87,9 +87,7 @@ async def _children(
     # Only the columns the facts use.
     items: dict[str, list[Any]] = defaultdict(list)
     parties: dict[str, list[Any]] = defaultdict(list)
-    kept, ids = children.split(session, kind, ids)
-    for record_id, (its, ps) in kept.items():
-        items[record_id], parties[record_id] = list(its), list(ps)
+    ids = children.fill(session, kind, ids, items, parties)
     if not ids:
         return items, parties
     item_rows = await session.execute(_ITEMS, {"kinds": [kind, f"{kind}_arrival"], "ids": ids})

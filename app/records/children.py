@@ -5,7 +5,7 @@ request has just built them, so they are not read back. Anything that rewrites i
 afterwards (an arrival, an amendment, a party merge) calls `forget`.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, MutableMapping, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,15 +31,20 @@ def forget(session: AsyncSession) -> None:
     session.info.pop(KEPT, None)
 
 
-def split(
-    session: AsyncSession, kind: str, record_ids: Iterable[str]
-) -> tuple[dict[str, tuple[list[Any], list[Any]]], list[str]]:
-    """Return the kept children of these records, and the ids that must be read."""
+def fill(
+    session: AsyncSession,
+    kind: str,
+    record_ids: Iterable[str],
+    items: MutableMapping[str, list[Any]],
+    parties: MutableMapping[str, list[Any]],
+) -> list[str]:
+    """Put the kept children of these records into `items` and `parties`; return the ids whose
+    children must be read."""
     kept: dict[tuple[str, str], tuple[list[Any], list[Any]]] = session.info.get(KEPT) or {}
-    found, missing = {}, []
+    missing = []
     for record_id in record_ids:
         if (entry := kept.get((kind, record_id))) is not None:
-            found[record_id] = entry
+            items[record_id], parties[record_id] = list(entry[0]), list(entry[1])
         else:
             missing.append(record_id)
-    return found, missing
+    return missing

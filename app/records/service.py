@@ -205,9 +205,7 @@ async def load_children(
     """Load items (arrivals under `<id>:arrival`) and parties of many records in two queries."""
     items: dict[str, list[RecordItem]] = defaultdict(list)
     parties: dict[str, list[RecordParty]] = defaultdict(list)
-    kept, missing = children.split(session, kind, record_ids)
-    for record_id, (its, ps) in kept.items():
-        items[record_id], parties[record_id] = list(its), list(ps)
+    missing = children.fill(session, kind, record_ids, items, parties)
     if not missing:
         return items, parties
     params = {"kind": kind, "arrival": f"{kind}_arrival", "ids": missing}
