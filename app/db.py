@@ -2,12 +2,22 @@
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar, TypeVarTuple
 
 from fastapi import Depends, Request
-from sqlalchemy import CompoundSelect, DateTime, MetaData, Select, event, inspect, union_all
+from sqlalchemy import (
+    CompoundSelect,
+    DateTime,
+    FromClause,
+    MetaData,
+    Select,
+    event,
+    inspect,
+    union_all,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
@@ -171,6 +181,18 @@ def dialect_insert(session: AsyncSession) -> Callable[..., Any]:
     """The dialect's INSERT, which has ON CONFLICT on both databases."""
     name = session.get_bind().dialect.name
     return postgresql.insert if name == "postgresql" else sqlite.insert
+
+
+@functools.cache
+def _ignoring(insert: Callable[..., Any], table: FromClause, returning: tuple[str, ...]) -> Any:
+    stmt = insert(table).on_conflict_do_nothing()
+    return stmt.returning(*(table.c[name] for name in returning)) if returning else stmt
+
+
+def insert_ignoring(session: AsyncSession, table: FromClause, *returning: str) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING [RETURNING these columns] for the session's database,
+    built once per table: the conflict stands in for a look-up of what is already stored."""
+    return _ignoring(dialect_insert(session), table, returning)
 
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -14,7 +14,7 @@ from app.alerts.repository import ALERTS_BY_ID
 from app.alerts.rules.base import SEVERITIES, Firing
 from app.alerts.schemas import AlertOut
 from app.auth.schemas import Principal
-from app.db import dialect_insert
+from app.db import insert_ignoring
 
 
 def _evidence(firing: Firing) -> list[dict[str, Any]]:
@@ -49,7 +49,7 @@ async def _lock_fingerprints(
     order as every writer does, so that two writers never wait for each other in a circle."""
     ordered = sorted(set(fingerprints))
     rows = [{"fingerprint": f, "alert_id": None} for f in ordered]
-    insert = dialect_insert(session)(AlertFingerprint).on_conflict_do_nothing()
+    insert = insert_ignoring(session, AlertFingerprint.__table__)
     await session.execute(insert, rows)
     locked = await session.scalars(_LOCK, {"fingerprints": ordered})
     return {row.fingerprint: row for row in locked}

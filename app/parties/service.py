@@ -4,18 +4,16 @@ Candidates come only from blocking keys (distinctive tokens with the country, to
 identifiers), never from a scan; each candidate's spellings are scored with `same_party`.
 """
 
-import functools
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import and_, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.correlation.models import CorrelationKey
-from app.db import dialect_insert
+from app.db import insert_ignoring
 from app.matching.names import normalize_name
 from app.matching.similarity import PartyKey, blocking_keys, name_similarity, party_key, same_party
 from app.parties import repository
@@ -89,19 +87,6 @@ async def _best_by_name(
     return best
 
 
-# Core inserts, built once per dialect: the rows are plain data that nothing reads back from
-# the session, and ON CONFLICT DO NOTHING replaces the look-ups for what is already stored.
-@functools.cache
-def _alias_insert(insert: Callable[..., Any]) -> Any:
-    table = PartyAlias.__table__
-    return insert(table).on_conflict_do_nothing().returning(table.c.party_id)
-
-
-@functools.cache
-def _block_insert(insert: Callable[..., Any]) -> Any:
-    return insert(PartyBlock.__table__).on_conflict_do_nothing()
-
-
 async def _remember(
     session: AsyncSession, party: Party, name: str, key: PartyKey, pool: Pool | None = None
 ) -> None:
@@ -109,16 +94,17 @@ async def _remember(
     normalized = normalize_name(name)[:NAME_MAX]
     if pool is not None and (party.id, normalized) in pool.known:
         return
-    insert = dialect_insert(session)
+    # Core inserts: the rows are plain data that nothing reads back from the session.
     alias = {"party_id": party.id, "normalized_name": normalized, "name": name}
-    if (await session.execute(_alias_insert(insert), alias)).first() is None:
+    insert = insert_ignoring(session, PartyAlias.__table__, "party_id")
+    if (await session.execute(insert, alias)).first() is None:
         return  # stored before, with its blocking keys
     blocks = _keys_of(name, party.country, key.lei, key.vat, key.eori)
     if pool is not None:
         pool.add(party, normalized, name, blocks)
     if blocks:
         rows = [{"key": block, "party_id": party.id} for block in sorted(blocks)]
-        await session.execute(_block_insert(insert), rows)
+        await session.execute(insert_ignoring(session, PartyBlock.__table__), rows)
     await session.flush()
 
 

@@ -1,19 +1,17 @@
 """Safe retries: replays of the same body, races on one reference, and batches of many."""
 
 import copy
-import functools
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from typing import Any, Protocol, TypeVar, cast
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Table, inspect
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.sql.dml import ReturningInsert
 
+from app.db import insert_ignoring
 from app.errors import AppError, Conflict, FieldError, validation_errors
 from app.records.schemas import BatchResult
 
@@ -45,12 +43,6 @@ def check_replay(existing: R, canonical: dict[str, Any]) -> R:
     return existing
 
 
-@functools.cache
-def _insert_new(table: Table, dialect: str) -> ReturningInsert[Any]:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(table).on_conflict_do_nothing().returning(*table.c)
-
-
 async def insert_once(
     session: AsyncSession, record: R, find: Callable[[], Awaitable[R | None]]
 ) -> tuple[R, bool]:
@@ -62,7 +54,7 @@ async def insert_once(
     state = inspect(record)
     table = cast(Table, state.mapper.local_table)
     given = {key: value for key, value in state.dict.items() if key in table.c}
-    stmt = _insert_new(table, session.get_bind().dialect.name)
+    stmt = insert_ignoring(session, table, *table.c.keys())
     stored = (await session.execute(stmt, given)).first()
     if stored is None:
         existing = await find()
