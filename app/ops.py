@@ -25,7 +25,7 @@ class Health(BaseModel):
     expected_migration: str | None = None
 
 
-def _engine(request: Request) -> AsyncEngine:
+async def _engine(request: Request) -> AsyncEngine:
     engine: AsyncEngine = request.app.state.engine
     return engine
 

@@ -5,6 +5,7 @@ import hashlib
 import json
 import time
 from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -57,25 +58,36 @@ def _item(change: AlertChange) -> FeedItem:
     )
 
 
+@dataclass(frozen=True, slots=True)
 class _Filters:
     """The feed's filters, shared by the JSON feed and the event stream."""
 
-    def __init__(
-        self,
-        status: Annotated[Status | None, Query()] = None,
-        rule: RuleCode = None,
-        severity: Annotated[Severity | None, Query()] = None,
-        country: Annotated[CountryCode | None, Query()] = None,
-        project: Annotated[str | None, Query(pattern=r"^(prism|cohesion)$")] = None,
-        include_monitor: Annotated[
-            bool, Query(description="Also list alerts of rules in monitor mode.")
-        ] = False,
-    ) -> None:
-        self.status, self.rule, self.severity = status, rule, severity
-        self.country, self.project, self.include_monitor = country, project, include_monitor
+    status: Status | None
+    rule: str | None
+    severity: Severity | None
+    country: str | None
+    project: str | None
+    include_monitor: bool
 
     def key(self) -> str:
-        return json.dumps(vars(self), sort_keys=True)
+        return json.dumps(asdict(self), sort_keys=True)
+
+
+async def _filters(
+    status: Annotated[Status | None, Query()] = None,
+    rule: RuleCode = None,
+    severity: Annotated[Severity | None, Query()] = None,
+    country: Annotated[CountryCode | None, Query()] = None,
+    project: Annotated[str | None, Query(pattern=r"^(prism|cohesion)$")] = None,
+    include_monitor: Annotated[
+        bool, Query(description="Also list alerts of rules in monitor mode.")
+    ] = False,
+) -> _Filters:
+    # async, not a class: FastAPI would build a class dependency on a worker thread (see kit).
+    return _Filters(status, rule, severity, country, project, include_monitor)
+
+
+Filters = Annotated[_Filters, Depends(_filters)]
 
 
 async def _read(
@@ -111,7 +123,7 @@ async def feed(
     response: Response,
     principal: Viewer,
     session: SessionDep,
-    filters: Annotated[_Filters, Depends()],
+    filters: Filters,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
     limit: Limit = 100,
     wait: Annotated[int, Query(ge=0, le=30, description="Seconds to wait for a change.")] = 0,
@@ -150,7 +162,7 @@ def _sse(change: AlertChange) -> str:
 async def stream(
     request: Request,
     principal: Viewer,
-    filters: Annotated[_Filters, Depends()],
+    filters: Filters,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
     last_event_id: Annotated[str | None, Header(pattern=r"^\d{1,18}$")] = None,
     max_events: Annotated[int | None, Query(ge=1, le=100000)] = None,

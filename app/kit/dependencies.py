@@ -7,14 +7,17 @@ from fastapi import Depends, Path, Query, Request
 from app.config import Settings
 from app.kit.clock import Clock
 
+# Dependencies are async although they await nothing: FastAPI runs a plain def dependency on a
+# worker thread, and each such hop costs the request another turn of a busy event loop.
 
-def get_clock(request: Request) -> Clock:
+
+async def get_clock(request: Request) -> Clock:
     """Return the app's clock (frozen in tests)."""
     clock: Clock = request.app.state.clock
     return clock
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """Return the settings the app was built with."""
     settings: Settings = request.app.state.settings
     return settings
