@@ -32,6 +32,14 @@ class Settings(BaseSettings):
         default=True,
         description="Keep what start-up built out of the garbage collector's full passes.",
     )
+    reads_first_ms: float = Field(
+        default=50,
+        ge=0,
+        description=(
+            "Milliseconds a write may spend in all giving way to reads in flight before its "
+            "statements; 0 turns it off."
+        ),
+    )
 
 
 @cache

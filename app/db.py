@@ -29,6 +29,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
+from app.kit.reads_first import ReadsFirst
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -105,9 +107,84 @@ def read_only(engine: AsyncEngine) -> AsyncEngine:
     return engine.execution_options(**{READ_ONLY: True})
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Build the session factory used per request."""
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+READING = "precursor_reading"  # on a connection's info while a read transaction is open
+GIVE_WAY = "reads_first"  # on a session's info: the gate its statements give way at
+
+
+def count_reads(read_engine: AsyncEngine, gate: ReadsFirst) -> None:
+    """Tell the gate when a transaction of this (read-only) engine begins and ends; the pool's
+    check-in and invalidation close the count too, so a lost connection cannot leave it open."""
+
+    def begin(conn: Any) -> None:
+        if not conn.info.get(READING):
+            conn.info[READING] = True
+            gate.enter()
+
+    def end(conn: Any) -> None:
+        if conn.info.pop(READING, False):
+            gate.leave()
+
+    def released(_dbapi_connection: Any, record: Any, *_: Any) -> None:
+        if record.info.pop(READING, False):
+            gate.leave()
+
+    sync = read_engine.sync_engine
+    for name, listener in (("begin", begin), ("commit", end), ("rollback", end)):
+        event.listen(sync, name, listener)
+    for name in ("checkin", "invalidate"):
+        event.listen(sync.pool, name, released)
+
+
+class GivingWaySession(AsyncSession):
+    """A session whose statements first give way to reads in flight, if it carries a gate."""
+
+    async def _give_way(self) -> None:
+        gate: ReadsFirst | None = self.info.get(GIVE_WAY)
+        if gate is not None and gate.readers:
+            spent = self.info.get("gave_way_s", 0.0)
+            self.info["gave_way_s"] = spent + await gate.give_way(spent)
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+        await self._give_way()
+        return await super().execute(*args, **kwargs)
+
+    async def scalar(self, *args: Any, **kwargs: Any) -> Any:
+        await self._give_way()
+        return await super().scalar(*args, **kwargs)
+
+    async def get(self, *args: Any, **kwargs: Any) -> Any:
+        await self._give_way()
+        return await super().get(*args, **kwargs)
+
+    async def flush(self, *args: Any, **kwargs: Any) -> None:
+        await self._give_way()
+        await super().flush(*args, **kwargs)
+
+    async def commit(self) -> None:
+        await self._give_way()
+        await super().commit()
+
+
+async def pause(session: AsyncSession) -> None:
+    """Let the event loop serve other requests in the middle of a long computation of this
+    session's request (reads in flight first, if the session gives way to them)."""
+    if isinstance(session, GivingWaySession):
+        await session._give_way()
+    await asyncio.sleep(0)
+
+
+def create_sessionmaker(
+    engine: AsyncEngine, gate: ReadsFirst | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """Build the session factory used per request; with a gate, its sessions' statements give
+    way to reads in flight (`ReadsFirst`)."""
+    return async_sessionmaker(
+        engine,
+        class_=GivingWaySession,
+        expire_on_commit=False,
+        autoflush=False,
+        info={GIVE_WAY: gate} if gate is not None else None,
+    )
 
 
 BeforeCommit = Callable[[AsyncSession], Awaitable[None]]

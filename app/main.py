@@ -15,9 +15,10 @@ from app.alerts.router import router as alerts_router
 from app.alerts.sweep import sweep_forever
 from app.config import Settings, get_settings
 from app.correlation.router import router as correlation_router
-from app.db import create_engine, create_sessionmaker, is_sqlite, read_only
+from app.db import count_reads, create_engine, create_sessionmaker, is_sqlite, read_only
 from app.errors import InternalError, install_error_handlers, problem_response
 from app.kit.clock import Clock
+from app.kit.reads_first import ReadsFirst
 from app.notifications.router import router as notifications_router
 from app.observability import Metrics, RequestContextMiddleware, configure_logging
 from app.ops import router as ops_router
@@ -45,8 +46,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             settings.database_url, pool_size=settings.db_pool_size, echo=settings.sql_echo
         )
         app.state.engine = engine
-        app.state.sessionmaker = create_sessionmaker(engine)
-        app.state.read_sessionmaker = create_sessionmaker(read_only(engine))
+        gate = ReadsFirst(settings.reads_first_ms / 1000) if settings.reads_first_ms else None
+        app.state.reads_first = gate
+        app.state.sessionmaker = create_sessionmaker(engine, gate)
+        reader = read_only(engine)
+        if gate is not None:
+            count_reads(reader, gate)
+        app.state.read_sessionmaker = create_sessionmaker(reader)
         app.state.write_gate = asyncio.Lock() if is_sqlite(settings.database_url) else None
         sweeper = None
         if settings.sweep_interval_seconds > 0:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.schemas import Principal
+from app.db import pause
 from app.errors import InvalidInput
 from app.identifiers import base_mg, mg_to_kg, net_mg
 from app.kit.dependencies import ID_PATTERN
@@ -118,6 +119,7 @@ async def store_parties(
     parties = list(parties)
     pool = await party_service.load_pool(session, [_key(p) for _, _, p in parties])
     for position, role, party in parties:
+        await pause(session)  # matching a party against its candidates is the longest CPU stretch
         ids = party.identifiers
         entity = await party_service.resolve(
             session,
