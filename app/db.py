@@ -103,7 +103,11 @@ READ_ONLY = "precursor_read_only"
 
 def read_only(engine: AsyncEngine) -> AsyncEngine:
     """The same engine (pool, events) for sessions that only read: on SQLite they begin
-    DEFERRED and never take the write lock."""
+    DEFERRED and never take the write lock; on PostgreSQL they run in autocommit, which spares
+    a read its BEGIN and COMMIT round trips and changes nothing under READ COMMITTED, where each
+    statement takes its own snapshot anyway."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(**{READ_ONLY: True}, isolation_level="AUTOCOMMIT")
     return engine.execution_options(**{READ_ONLY: True})
 
 

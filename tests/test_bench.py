@@ -110,6 +110,8 @@ def _results() -> dict[str, Any]:
             "page_p50_ms": 20.0,
             "page_p99_ms": 50.0,
             "idle_poll_p99_to_floor": 3.0,
+            "ingest_records_per_s": 40.0,
+            "floor_ingest_records_per_s": 300.0,
         },
         "trace": {
             "seizures": 20,
@@ -147,4 +149,5 @@ def test_report_has_a_table_per_database_and_the_fixes() -> None:
     assert "### sqlite" in text
     assert "### postgresql" in text
     assert "| single posts, records/s | 20.0 | 200 | 0.100 |" in text
+    assert "Records stored per second meanwhile: service 40.0, floor 300." in text
     assert "Profiles and fixes, before and after" in text

@@ -2,6 +2,7 @@
 
 import asyncio
 
+import pytest
 from sqlalchemy import text
 
 from app.kit.reads_first import ReadsFirst
@@ -104,3 +105,14 @@ async def test_a_write_waits_at_most_its_budget(app, client, make_key, settings)
         budget = settings.reads_first_ms / 1000
         assert budget <= gate.waited_s < budget * 3 + 1
         await reader.rollback()
+
+
+async def test_reads_on_postgresql_run_outside_a_transaction(app):
+    if not app.state.settings.database_url.startswith("postgresql"):
+        pytest.skip("SQLite reads begin DEFERRED: a transaction that takes no lock")
+    async with app.state.read_sessionmaker() as reader:
+        first = (await reader.execute(text("SELECT statement_timestamp(), now()"))).one()
+        await asyncio.sleep(0.01)
+        second = (await reader.execute(text("SELECT statement_timestamp(), now()"))).one()
+    # now() is the start of the transaction: it moves only if each statement is its own.
+    assert second[1] > first[1]
