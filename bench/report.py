@@ -141,6 +141,15 @@ def render(r: dict[str, Any]) -> str:
         _row("floor idle poll (304)", _n(f["floor_poll_p50_ms"]), _n(f["floor_poll_p99_ms"])),
         _row("page of 100 alerts from a random cursor", _n(f["page_p50_ms"]), _n(f["page_p99_ms"])),
         "",
+        *(
+            [
+                f"Records stored per second meanwhile: service {_n(f['ingest_records_per_s'])}, "
+                f"floor {_n(f['floor_ingest_records_per_s'])}.",
+                "",
+            ]
+            if "ingest_records_per_s" in f
+            else []
+        ),
         f"## Trace ({t['seizures']} seizures with the most scored candidates, "
         f"at {g['large_n']:,} stored)",
         "",
