@@ -2,23 +2,16 @@
 
 import asyncio
 import contextlib
-import functools
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any, TypeVar, TypeVarTuple
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import (
-    CompoundSelect,
     DateTime,
-    FromClause,
     MetaData,
-    Select,
     event,
-    inspect,
-    union_all,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -223,57 +216,6 @@ async def unit_of_work(
             raise
         else:
             await commit(session)
-
-
-Row = TypeVarTuple("Row")
-M = TypeVar("M")
-
-
-def union_of(parts: Sequence[Select[*Row]]) -> Select[*Row] | CompoundSelect[*Row]:
-    """One statement reading every part, each keeping its own LIMIT."""
-    return parts[0] if len(parts) == 1 else union_all(*[p.subquery().select() for p in parts])
-
-
-def is_loaded(obj: object) -> bool:
-    """Whether an object the session holds can be read without a load (a savepoint rolled back
-    expires what it changed, and a lazy load cannot run under asyncio)."""
-    return not inspect(obj).expired_attributes
-
-
-async def by_ids(
-    session: AsyncSession, model: type[M], stmt: Select[M], ids: Sequence[str]
-) -> list[M]:
-    """The objects of these primary keys: those the session holds (a query would hand back the
-    same objects), and the rest read by `stmt`, which takes them as the expanding "ids"."""
-    held: list[M] = []
-    missing = []
-    for i in ids:
-        obj = session.identity_map.get(session.identity_key(model, i))
-        if obj is not None and is_loaded(obj):
-            held.append(obj)
-        else:
-            missing.append(i)
-    if missing:
-        held += (await session.scalars(stmt, {"ids": missing})).all()
-    return held
-
-
-def dialect_insert(session: AsyncSession) -> Callable[..., Any]:
-    """The dialect's INSERT, which has ON CONFLICT on both databases."""
-    name = session.get_bind().dialect.name
-    return postgresql.insert if name == "postgresql" else sqlite.insert
-
-
-@functools.cache
-def _ignoring(insert: Callable[..., Any], table: FromClause, returning: tuple[str, ...]) -> Any:
-    stmt = insert(table).on_conflict_do_nothing()
-    return stmt.returning(*(table.c[name] for name in returning)) if returning else stmt
-
-
-def insert_ignoring(session: AsyncSession, table: FromClause, *returning: str) -> Any:
-    """INSERT ... ON CONFLICT DO NOTHING [RETURNING these columns] for the session's database,
-    built once per table: the conflict stands in for a look-up of what is already stored."""
-    return _ignoring(dialect_insert(session), table, returning)
 
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -16,7 +16,7 @@ from sqlalchemy import delete, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.alerts.models import AlrCounted, AlrTotal
-from app.db import dialect_insert
+from app.kit.sql import dialect_insert
 from app.reference.substances import catalogue
 
 Item = tuple[str, int]  # substance code, base mg

@@ -6,7 +6,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.alerts.models import Alert, AlertChange, AlertCountry, FeedCounter
 from app.alerts.repository import ALERTS_BY_ID
 from app.alerts.schemas import AlertOut
-from app.db import before_commit, is_loaded
+from app.db import before_commit
+from app.kit.sql import is_loaded
 
 RAISED = "alerts_raised"
 PENDING = "alerts_pending"

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.alerts.rules.facts import ItemFacts, LinkFacts, NotificationFacts, PartyFacts, SeizureFacts
 from app.correlation.models import Link
-from app.db import by_ids
+from app.kit.sql import by_ids
 from app.notifications.models import KIND as NOTIFICATION
 from app.notifications.models import Notification
 from app.records import children
@@ -262,21 +262,6 @@ async def links(
 
     # The link rules and SEIZURE_CLUSTER all start from the event's links.
     return await memo(session, ("links", seizure_id or "", notification_id or ""), load)
-
-
-async def records_naming(
-    session: AsyncSession, kind: str, party_ids: Iterable[str], roles: Iterable[str] | None = None
-) -> list[str]:
-    """Return ids of records of a kind that name any of these party entities."""
-    wanted = list(set(party_ids))
-    if not wanted:
-        return []
-    stmt = select(RecordParty.record_id).where(
-        RecordParty.kind == kind, RecordParty.party_id.in_(wanted)
-    )
-    if roles is not None:
-        stmt = stmt.where(RecordParty.role.in_(list(roles)))
-    return list(dict.fromkeys((await session.scalars(stmt.limit(LIMIT))).all()))
 
 
 _NOTIFICATIONS_TO = (

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.alerts.gather import LIMIT, memo, memo_each
 from app.correlation import repository as correlation
 from app.correlation.models import CorrelationKey, Link
-from app.db import union_of
+from app.kit.sql import union_of
 from app.notifications.models import KIND as NOTIFICATION
 from app.notifications.models import Notification
 from app.parties.models import Party

@@ -14,7 +14,7 @@ from app.alerts.repository import ALERTS_BY_ID
 from app.alerts.rules.base import SEVERITIES, Firing
 from app.alerts.schemas import AlertOut
 from app.auth.schemas import Principal
-from app.db import insert_ignoring
+from app.kit.sql import insert_ignoring
 
 
 def _evidence(firing: Firing) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from sqlalchemy import CompoundSelect, Integer, Select, bindparam, delete, inser
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.correlation.models import CorrelationKey, IgnoredValue, Link
-from app.db import union_of
+from app.kit.sql import union_of
 from app.matching.keys import BUCKET, Key
 from app.matching.names import normalize_name
 

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.correlation import repository
 from app.correlation.models import Link
-from app.db import by_ids
+from app.kit.sql import by_ids
 from app.matching import keys as keyspace
 from app.matching.keys import PARTY, Key
 from app.matching.records import ItemView, NotificationView, PartyView, SeizureView

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import CompoundSelect, Integer, Select, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import union_of
+from app.kit.sql import union_of
 from app.parties.models import Party, PartyAlias, PartyBlock
 from app.records.models import RecordCountry, RecordParty
 

@@ -13,7 +13,7 @@ from sqlalchemy import and_, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.correlation.models import CorrelationKey
-from app.db import insert_ignoring
+from app.kit.sql import insert_ignoring
 from app.matching.names import normalize_name
 from app.matching.similarity import PartyKey, blocking_keys, name_similarity, party_key, same_party
 from app.parties import repository

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.db import insert_ignoring
 from app.errors import AppError, Conflict, FieldError, validation_errors
+from app.kit.sql import insert_ignoring
 from app.records.schemas import BatchResult
 
 

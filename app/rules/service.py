@@ -12,8 +12,8 @@ from app.alerts.models import RuleSetting
 from app.alerts.rules.catalogue import RULES
 from app.alerts.schemas import RuleIn, RuleOut
 from app.auth.schemas import Principal
-from app.db import dialect_insert
 from app.errors import InvalidInput, NotFound
+from app.kit.sql import dialect_insert
 from app.records import service as records
 
 KIND = "rule"  # rule-setting changes live in the record history under this kind, keyed by code
