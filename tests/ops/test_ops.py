@@ -66,3 +66,25 @@ async def test_start_up_objects_are_kept_out_of_full_collections(tmp_path):
             assert gc.get_freeze_count() > 100_000  # the app, SQLAlchemy, the catalogue ...
     finally:
         gc.unfreeze()
+
+
+async def test_postgresql_connections_keep_a_thousand_prepared_statements(database_url):
+    """asyncpg's default (100) is less than the shapes ingest runs: each miss re-prepares."""
+    import pytest
+
+    from app.db import create_engine
+
+    if not database_url.startswith("postgresql"):
+        pytest.skip("asyncpg's prepared statements")
+
+    async def capacity(url: str) -> int:
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as conn:
+                raw = await conn.get_raw_connection()
+                return int(raw.dbapi_connection._prepared_statement_cache.capacity)
+        finally:
+            await engine.dispose()
+
+    assert await capacity(database_url) == 1000
+    assert await capacity(f"{database_url}?prepared_statement_cache_size=5") == 5
