@@ -72,10 +72,14 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
     if not is_sqlite(url):
         # asyncpg keeps 100 prepared statements per connection; the correlation look-ups alone
         # come in a shape per key count, so ingest re-prepared ~1.3 statements a record (a round
-        # trip and a plan each). A setting in the URL wins.
-        prepared = {} if STATEMENT_CACHE in make_url(url).query else {STATEMENT_CACHE: 1000}
+        # trip each). Kept prepared, a statement gets PostgreSQL's generic plan after five runs,
+        # which reads a busy party's or a common key's rows the slow way: plan each run with its
+        # own values instead (bench/fixes.md). A cache size in the URL wins.
+        args: dict[str, Any] = {"server_settings": {"plan_cache_mode": "force_custom_plan"}}
+        if STATEMENT_CACHE not in make_url(url).query:
+            args[STATEMENT_CACHE] = 1000
         return create_async_engine(
-            url, pool_size=pool_size, max_overflow=pool_size, echo=echo, connect_args=prepared
+            url, pool_size=pool_size, max_overflow=pool_size, echo=echo, connect_args=args
         )
     engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
 
@@ -115,6 +119,7 @@ def read_only(engine: AsyncEngine) -> AsyncEngine:
 
 READING = "precursor_reading"  # on a connection's info while a read transaction is open
 GIVE_WAY = "reads_first"  # on a session's info: the gate its statements give way at
+GAVE_WAY_S = "gave_way_s"  # ... and the seconds they have waited there so far
 
 
 def count_reads(read_engine: AsyncEngine, gate: ReadsFirst) -> None:
@@ -144,30 +149,31 @@ def count_reads(read_engine: AsyncEngine, gate: ReadsFirst) -> None:
 class GivingWaySession(AsyncSession):
     """A session whose statements first give way to reads in flight, if it carries a gate."""
 
-    async def _give_way(self) -> None:
+    async def give_way(self) -> None:
+        """Wait while reads are in flight, within what is left of this session's budget."""
         gate: ReadsFirst | None = self.info.get(GIVE_WAY)
         if gate is not None and gate.readers:
-            spent = self.info.get("gave_way_s", 0.0)
-            self.info["gave_way_s"] = spent + await gate.give_way(spent)
+            spent = self.info.get(GAVE_WAY_S, 0.0)
+            self.info[GAVE_WAY_S] = spent + await gate.give_way(spent)
 
     async def execute(self, *args: Any, **kwargs: Any) -> Any:
-        await self._give_way()
+        await self.give_way()
         return await super().execute(*args, **kwargs)
 
     async def scalar(self, *args: Any, **kwargs: Any) -> Any:
-        await self._give_way()
+        await self.give_way()
         return await super().scalar(*args, **kwargs)
 
     async def get(self, *args: Any, **kwargs: Any) -> Any:
-        await self._give_way()
+        await self.give_way()
         return await super().get(*args, **kwargs)
 
     async def flush(self, *args: Any, **kwargs: Any) -> None:
-        await self._give_way()
+        await self.give_way()
         await super().flush(*args, **kwargs)
 
     async def commit(self) -> None:
-        await self._give_way()
+        await self.give_way()
         await super().commit()
 
 
@@ -175,7 +181,7 @@ async def pause(session: AsyncSession) -> None:
     """Let the event loop serve other requests in the middle of a long computation of this
     session's request (reads in flight first, if the session gives way to them)."""
     if isinstance(session, GivingWaySession):
-        await session._give_way()
+        await session.give_way()
     await asyncio.sleep(0)
 
 

@@ -68,7 +68,7 @@ async def test_start_up_objects_are_kept_out_of_full_collections(tmp_path):
         gc.unfreeze()
 
 
-async def test_postgresql_connections_keep_a_thousand_prepared_statements(database_url):
+async def test_postgresql_connections_keep_prepared_statements_with_custom_plans(database_url):
     """asyncpg's default (100) is less than the shapes ingest runs: each miss re-prepares."""
     import pytest
 
@@ -77,14 +77,17 @@ async def test_postgresql_connections_keep_a_thousand_prepared_statements(databa
     if not database_url.startswith("postgresql"):
         pytest.skip("asyncpg's prepared statements")
 
-    async def capacity(url: str) -> int:
+    async def capacity_and_plans(url: str) -> tuple[int, str]:
         engine = create_engine(url)
         try:
             async with engine.connect() as conn:
+                plans = (await conn.exec_driver_sql("SHOW plan_cache_mode")).scalar_one()
                 raw = await conn.get_raw_connection()
-                return int(raw.dbapi_connection._prepared_statement_cache.capacity)
+                return int(raw.dbapi_connection._prepared_statement_cache.capacity), plans
         finally:
             await engine.dispose()
 
-    assert await capacity(database_url) == 1000
-    assert await capacity(f"{database_url}?prepared_statement_cache_size=5") == 5
+    # Kept prepared, statements are still planned with their values: generic plans were slower.
+    assert await capacity_and_plans(database_url) == (1000, "force_custom_plan")
+    url = f"{database_url}?prepared_statement_cache_size=5"
+    assert await capacity_and_plans(url) == (5, "force_custom_plan")

@@ -2,10 +2,12 @@
 
 import asyncio
 
+import httpx
 import pytest
 from sqlalchemy import text
 
 from app.kit.reads_first import ReadsFirst
+from app.main import create_app
 from tests import payloads
 from tests.conftest import bearer
 
@@ -116,3 +118,21 @@ async def test_reads_on_postgresql_run_outside_a_transaction(app):
         second = (await reader.execute(text("SELECT statement_timestamp(), now()"))).one()
     # now() is the start of the transaction: it moves only if each statement is its own.
     assert second[1] > first[1]
+
+
+async def test_zero_turns_reads_first_off(app, settings, clock, make_key):
+    key = await make_key("DE")  # in the shared database, for the second app too
+    off = create_app(settings.model_copy(update={"reads_first_ms": 0}), clock)
+    async with off.router.lifespan_context(off):
+        assert off.state.reads_first is None
+        transport = httpx.ASGITransport(app=off)
+        async with (
+            httpx.AsyncClient(transport=transport, base_url="http://test") as client,
+            off.state.read_sessionmaker() as reader,
+        ):
+            await reader.execute(text("SELECT 1"))  # would park a write if the gate were on
+            created = await client.post(
+                "/v1/notifications", json=payloads.notification(), headers=bearer(key)
+            )
+            assert created.status_code == 201
+            await reader.rollback()
