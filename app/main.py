@@ -46,7 +46,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             settings.database_url, pool_size=settings.db_pool_size, echo=settings.sql_echo
         )
         app.state.engine = engine
-        gate = ReadsFirst(settings.reads_first_ms / 1000) if settings.reads_first_ms else None
+        gate = None
+        if settings.reads_first_ms:
+            gate = ReadsFirst(settings.reads_first_ms / 1000, app.state.metrics.writes_gave_way.inc)
         app.state.reads_first = gate
         app.state.sessionmaker = create_sessionmaker(engine, gate)
         reader = read_only(engine)

@@ -66,6 +66,11 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
+        self.writes_gave_way = Counter(
+            "writes_gave_way_seconds_total",
+            "Seconds writes waited for reads in flight before their statements (READS_FIRST_MS)",
+            registry=self.registry,
+        )
         self.alerts = Gauge(
             "alerts_raised",
             "Alerts stored, by rule and severity; counted in the database at each scrape, so every "

@@ -8,13 +8,15 @@ slows writes down but never stops them.
 
 import asyncio
 import time
+from collections.abc import Callable
 
 
 class ReadsFirst:
     """Counts the read transactions in flight and parks writers while there are any."""
 
-    def __init__(self, budget_s: float) -> None:
+    def __init__(self, budget_s: float, on_wait: Callable[[float], None] | None = None) -> None:
         self.budget_s = budget_s
+        self.on_wait = on_wait  # told each wait's seconds (the metrics count them)
         self.readers = 0
         self.waiting = 0  # writers parked now
         self.waited_s = 0.0  # writers' time parked, in all
@@ -49,4 +51,6 @@ class ReadsFirst:
             self.waiting -= 1
         waited = time.monotonic() - started
         self.waited_s += waited
+        if self.on_wait is not None:
+            self.on_wait(waited)
         return waited

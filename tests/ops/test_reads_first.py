@@ -107,6 +107,9 @@ async def test_a_write_waits_at_most_its_budget(app, client, make_key, settings)
         budget = settings.reads_first_ms / 1000
         assert budget <= gate.waited_s < budget * 3 + 1
         await reader.rollback()
+    metrics = (await client.get("/metrics")).text
+    (line,) = [x for x in metrics.splitlines() if x.startswith("writes_gave_way_seconds_total ")]
+    assert float(line.split()[1]) == pytest.approx(gate.waited_s)
 
 
 async def test_reads_on_postgresql_run_outside_a_transaction(app):
