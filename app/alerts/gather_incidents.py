@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.alerts.gather import LIMIT, memo, memo_each
 from app.correlation import repository as correlation
 from app.correlation.models import CorrelationKey, Link
-from app.kit.sql import union_of
+from app.kit.sql import in_chunks, union_of
 from app.notifications.models import KIND as NOTIFICATION
 from app.notifications.models import Notification
 from app.parties.models import Party
@@ -77,14 +77,11 @@ async def _usable(session: AsyncSession, kind: str, party_ids: Collection[str]) 
     wanted = sorted(party_ids)
 
     async def count(missing: list[str]) -> dict[str, int]:
-        found = dict.fromkeys(missing, 0)
-        for start in range(0, len(missing), CHUNK):
-            chunk = missing[start : start + CHUNK]
-            params: dict[str, Any] = {"kind": kind, "cap": PARTY_CAP + 1}
-            params |= {f"p{i}": party_id for i, party_id in enumerate(chunk)}
-            rows = await session.execute(_mentions_stmt(len(chunk)), params)
-            found |= dict(rows.all())
-        return found
+        shared = {"kind": kind, "cap": PARTY_CAP + 1}
+        rows = await in_chunks(
+            session, _mentions_stmt, missing, lambda i, p: {f"p{i}": p}, shared, CHUNK
+        )
+        return dict.fromkeys(missing, 0) | dict(rows)
 
     # Each lookup of each incident runner asks again about the event's parties: one statement
     # counts those not asked about yet.
@@ -254,13 +251,15 @@ async def sharing(
     """
     wanted = sorted(set(keys))
     found: dict[Key, list[str]] = defaultdict(list)
-    for start in range(0, len(wanted), CHUNK):
-        chunk = wanted[start : start + CHUNK]
-        params: dict[str, Any] = {"kind": kind, "cap": cap + 1}
-        for i, (key_type, value) in enumerate(chunk):
-            params |= {f"t{i}": key_type, f"v{i}": value}
-        for key_type, value, record_id in await session.execute(_sharing_stmt(len(chunk)), params):
-            found[(key_type, value)].append(record_id)
+
+    def bind(i: int, key: Key) -> dict[str, Any]:
+        return {f"t{i}": key[0], f"v{i}": key[1]}
+
+    shared = {"kind": kind, "cap": cap + 1}
+    for key_type, value, record_id in await in_chunks(
+        session, _sharing_stmt, wanted, bind, shared, CHUNK
+    ):
+        found[(key_type, value)].append(record_id)
     return {key: found[key] for key in wanted if len(found[key]) <= cap}
 
 

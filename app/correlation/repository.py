@@ -10,7 +10,7 @@ from sqlalchemy import CompoundSelect, Integer, Select, bindparam, delete, inser
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.correlation.models import CorrelationKey, IgnoredValue, Link
-from app.kit.sql import union_of
+from app.kit.sql import in_chunks, union_of
 from app.matching.keys import BUCKET, Key
 from app.matching.names import normalize_name
 
@@ -77,14 +77,12 @@ async def candidates(
     wanted = sorted(set(lookups))
     if not wanted:
         return {}
-    rows: list[Any] = []
-    for start in range(0, len(wanted), CHUNK):
-        chunk = wanted[start : start + CHUNK]
-        params: dict[str, Any] = {"kind": kind}
-        for i, (key_type, value) in enumerate(chunk):
-            params |= {f"t{i}": key_type, f"v{i}": value}
-            params[f"l{i}"] = (bucket_cap if key_type == BUCKET else cap) + 1
-        rows += (await session.execute(_candidates_stmt(len(chunk)), params)).all()
+
+    def bind(i: int, key: Key) -> dict[str, Any]:
+        limit = (bucket_cap if key[0] == BUCKET else cap) + 1
+        return {f"t{i}": key[0], f"v{i}": key[1], f"l{i}": limit}
+
+    rows = await in_chunks(session, _candidates_stmt, wanted, bind, {"kind": kind}, CHUNK)
     by_key: dict[Key, list[str]] = defaultdict(list)
     for key_type, value, record_id in rows:
         by_key[(key_type, value)].append(record_id)

@@ -1,5 +1,5 @@
-"""Statement helpers the repositories share: unions of capped parts, objects by primary key from
-the session or the database, and the dialect's INSERT ... ON CONFLICT DO NOTHING."""
+"""Statement helpers the repositories share: unions of capped parts run in chunks, objects by
+primary key from the session or the database, the dialect's INSERT ... ON CONFLICT DO NOTHING."""
 
 import functools
 from collections.abc import Callable, Sequence
@@ -11,11 +11,32 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 Row = TypeVarTuple("Row")
 M = TypeVar("M")
+T = TypeVar("T")
 
 
 def union_of(parts: Sequence[Select[*Row]]) -> Select[*Row] | CompoundSelect[*Row]:
     """One statement reading every part, each keeping its own LIMIT."""
     return parts[0] if len(parts) == 1 else union_all(*[p.subquery().select() for p in parts])
+
+
+async def in_chunks(
+    session: AsyncSession,
+    statement: Callable[[int], Any],
+    items: Sequence[T],
+    bind: Callable[[int, T], dict[str, Any]],
+    shared: dict[str, Any],
+    size: int,
+) -> list[Any]:
+    """The rows of `statement(n)` (built per number of parts, each part binding its own
+    parameters through `bind(i, item)`) over the items, `size` parts per statement."""
+    rows: list[Any] = []
+    for start in range(0, len(items), size):
+        chunk = items[start : start + size]
+        params = dict(shared)
+        for i, item in enumerate(chunk):
+            params |= bind(i, item)
+        rows += (await session.execute(statement(len(chunk)), params)).all()
+    return rows
 
 
 def is_loaded(obj: object) -> bool:

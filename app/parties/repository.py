@@ -2,12 +2,11 @@
 
 import functools
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from sqlalchemy import CompoundSelect, Integer, Select, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.kit.sql import union_of
+from app.kit.sql import in_chunks, union_of
 from app.parties.models import Party, PartyAlias, PartyBlock
 from app.records.models import RecordCountry, RecordParty
 
@@ -83,12 +82,10 @@ async def blocked_map(session: AsyncSession, keys: Iterable[str], cap: int) -> d
     none (too common to tell parties apart)."""
     wanted = sorted(set(keys))
     out: dict[str, list[str]] = {k: [] for k in wanted}
-    for start in range(0, len(wanted), CHUNK):
-        chunk = wanted[start : start + CHUNK]
-        params: dict[str, Any] = {f"k{i}": k for i, k in enumerate(chunk)}
-        params["cap"] = cap + 1
-        for key, party_id in (await session.execute(_blocked_stmt(len(chunk)), params)).all():
-            out[key].append(party_id)
+    shared = {"cap": cap + 1}
+    rows = await in_chunks(session, _blocked_stmt, wanted, lambda i, k: {f"k{i}": k}, shared, CHUNK)
+    for key, party_id in rows:
+        out[key].append(party_id)
     return {k: ids if len(ids) <= cap else [] for k, ids in out.items()}
 
 
