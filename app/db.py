@@ -7,11 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import (
-    DateTime,
-    MetaData,
-    event,
-)
+from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
