@@ -108,9 +108,21 @@ def party_key(
     Identifiers are only upper-cased and stripped of separators here; validate them with
     ``app.identifiers`` before. An empty value counts as missing.
     """
+    return key_of_tokens(name, tuple(name_tokens(name)), country, lei, vat, eori)
+
+
+def key_of_tokens(
+    name: str,
+    tokens: tuple[str, ...],
+    country: str | None = None,
+    lei: str | None = None,
+    vat: str | None = None,
+    eori: str | None = None,
+) -> PartyKey:
+    """``party_key`` for a name whose canonical tokens are known (a stored normalised name)."""
     return PartyKey(
         name=name,
-        tokens=tuple(name_tokens(name)),
+        tokens=tokens,
         country=(country or "").strip().upper() or None,
         lei=_clean_identifier(lei),
         vat=_clean_identifier(vat),

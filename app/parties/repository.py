@@ -2,6 +2,7 @@
 
 import functools
 from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 from sqlalchemy import CompoundSelect, Integer, Select, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +23,7 @@ _LIVE = select(Party).where(
     Party.id.in_(bindparam("ids", expanding=True)), Party.merged_into.is_(None)
 )
 _ALIASES = (
-    select(PartyAlias)
+    select(PartyAlias.party_id, PartyAlias.normalized_name, PartyAlias.name)
     .where(PartyAlias.party_id.in_(bindparam("ids", expanding=True)))
     .order_by(PartyAlias.party_id)
 )
@@ -102,15 +103,23 @@ async def live(session: AsyncSession, ids: Sequence[str]) -> list[Party]:
     return list((await session.scalars(_LIVE, {"ids": list(ids)})).all())
 
 
+class Spelling(NamedTuple):
+    """A stored spelling of an entity: plain values, nothing the session tracks."""
+
+    party_id: str
+    normalized_name: str
+    name: str
+
+
 async def aliases(
     session: AsyncSession, ids: Sequence[str], per_party: int = 20
-) -> dict[str, list[PartyAlias]]:
+) -> dict[str, list[Spelling]]:
     """Load the spellings of many entities."""
-    out: dict[str, list[PartyAlias]] = {i: [] for i in ids}
+    out: dict[str, list[Spelling]] = {i: [] for i in ids}
     if ids:
-        for alias in await session.scalars(_ALIASES, {"ids": list(ids)}):
-            if len(out[alias.party_id]) < per_party:
-                out[alias.party_id].append(alias)
+        for row in await session.execute(_ALIASES, {"ids": list(ids)}):
+            if len(out[row.party_id]) < per_party:
+                out[row.party_id].append(Spelling(*row))
     return out
 
 

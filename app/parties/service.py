@@ -14,8 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.correlation.models import CorrelationKey
 from app.kit.sql import insert_ignoring
-from app.matching.names import normalize_name
-from app.matching.similarity import PartyKey, blocking_keys, name_similarity, party_key, same_party
+from app.matching.names import name_tokens, normalize_name
+from app.matching.similarity import (
+    PartyKey,
+    blocking_keys,
+    key_of_tokens,
+    name_similarity,
+    party_key,
+    same_party,
+)
 from app.parties import repository
 from app.parties.models import Party, PartyAlias, PartyBlock
 from app.records import children
@@ -23,6 +30,15 @@ from app.records.models import RecordParty
 
 BLOCK_CAP = 50
 NAME_MAX = 200
+Tokens = tuple[str, ...]
+
+
+def spelling(name: str, normalized: str) -> tuple[str, Tokens]:
+    """A spelling with its canonical tokens, read off its stored normalised form (tokens hold no
+    spaces) unless that was cut at NAME_MAX: candidates' names need no tokenising again."""
+    if len(normalized) < NAME_MAX:
+        return name, tuple(normalized.split())
+    return name, tuple(name_tokens(name))
 
 
 def _keys_of(
@@ -40,7 +56,7 @@ class Pool:
 
     blocks: dict[str, list[str]]
     parties: dict[str, Party]
-    spellings: dict[str, list[str]]
+    spellings: dict[str, list[tuple[str, Tokens]]]
     known: set[tuple[str, str]]  # (party id, normalised name) of the spellings held
 
     def candidates(self, lookups: list[str], exclude: str | None) -> list[Party]:
@@ -52,7 +68,7 @@ class Pool:
     def add(self, party: Party, normalized: str, name: str, blocks: set[str]) -> None:
         """Take in a spelling just stored (of a new or known entity)."""
         self.parties.setdefault(party.id, party)
-        self.spellings.setdefault(party.id, []).append(name)
+        self.spellings.setdefault(party.id, []).append(spelling(name, normalized))
         self.known.add((party.id, normalized))
         for block in blocks & self.blocks.keys():
             held = self.blocks[block]
@@ -68,7 +84,9 @@ async def load_pool(session: AsyncSession, keys: Iterable[PartyKey]) -> Pool:
     ids = list(dict.fromkeys(i for held in blocks.values() for i in held))
     parties = {p.id: p for p in await repository.live(session, ids)}
     held = await repository.aliases(session, list(parties))
-    spellings = {i: [a.name for a in found] for i, found in held.items()}
+    spellings = {
+        i: [spelling(a.name, a.normalized_name) for a in found] for i, found in held.items()
+    }
     known = {(a.party_id, a.normalized_name) for found in held.values() for a in found}
     return Pool(blocks, parties, spellings, known)
 
@@ -78,9 +96,9 @@ async def _best_by_name(
 ) -> tuple[Party, float] | None:
     best: tuple[Party, float] | None = None
     for party in pool.candidates(blocking_keys(key), exclude):
-        names = pool.spellings.get(party.id) or [party.name]
-        for name in names:
-            other = party_key(name, party.country, party.lei, party.vat, party.eori)
+        names = pool.spellings.get(party.id) or [spelling(party.name, party.normalized_name)]
+        for name, tokens in names:
+            other = key_of_tokens(name, tokens, party.country, party.lei, party.vat, party.eori)
             matched, score, _ = same_party(key, other)
             if matched and (best is None or score > best[1]):
                 best = (party, score)

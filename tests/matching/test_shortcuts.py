@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
 from app.matching import similarity
+from app.matching.names import name_tokens, normalize_name
 from app.matching.similarity import TOKEN_CUTOFF, _Side, token_similarity
 
 pytestmark = pytest.mark.pure
@@ -104,3 +105,10 @@ def test_a_word_in_three_short_pieces_is_joined():
     short, split = _Side.of(["abcdefgh"]), _Side.of(["ab", "cd", "efgh"])
     assert similarity._merge_tokens(short, split) > 0
     assert split.used == [True, True, True]
+
+
+@PROPERTY
+@given(st.text(min_size=1, max_size=60))
+def test_a_stored_normalised_name_gives_back_its_tokens(name):
+    # Party resolution scores candidates on the tokens of their stored normalised names.
+    assert tuple(normalize_name(name).split()) == tuple(name_tokens(name))
