@@ -163,8 +163,11 @@ def _fold_umlauts(token: str) -> str:
         token = folded
 
 
+@lru_cache(maxsize=65_536)
 def is_generic(token: str) -> bool:
-    """Whether a token is a generic business word (in any spelling the canonicaliser knows)."""
+    """Whether a token is a generic business word (in any spelling the canonicaliser knows).
+
+    Cached: scoring asks it of every token of both names of each pair it scores."""
     return token in GENERIC_WORDS or _canonical_token(token) in GENERIC_WORDS
 
 
