@@ -6,11 +6,21 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Integer, Select, bindparam, delete, insert, select
+from sqlalchemy import (
+    CompoundSelect,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    delete,
+    insert,
+    select,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.correlation.models import CorrelationKey, IgnoredValue, Link
-from app.kit.sql import in_chunks, union_of
+from app.kit.sql import in_chunks, is_postgresql, union_of, unnested
 from app.matching.keys import BUCKET, Key
 from app.matching.names import normalize_name
 
@@ -54,10 +64,31 @@ def _candidates_stmt(n: int) -> Select[str, str, str] | CompoundSelect[str, str,
                 CorrelationKey.value == bindparam(f"v{i}"),
                 CorrelationKey.kind == bindparam("kind"),
             )
+            .order_by(CorrelationKey.record_id)
             .limit(bindparam(f"l{i}", type_=Integer))
             for i in range(n)
         ]
     )
+
+
+_KEYS = unnested("k", key_type=String(), value=String(), cap=Integer())
+_HITS = (
+    select(CorrelationKey.record_id)
+    .where(
+        CorrelationKey.key_type == _KEYS.c.key_type,
+        CorrelationKey.value == _KEYS.c.value,
+        CorrelationKey.kind == bindparam("kind"),
+    )
+    .order_by(
+        CorrelationKey.record_id
+    )  # the look-up index's order: which bucket hits fit the budget
+    .limit(_KEYS.c.cap)
+    .lateral("hit")
+)
+# PostgreSQL: the same capped look-up of every key in one statement (see app.kit.sql.unnested).
+_CANDIDATES_PG = select(_KEYS.c.key_type, _KEYS.c.value, _HITS.c.record_id).select_from(
+    _KEYS.join(_HITS, true())
+)
 
 
 async def candidates(
@@ -78,11 +109,22 @@ async def candidates(
     if not wanted:
         return {}
 
-    def bind(i: int, key: Key) -> dict[str, Any]:
-        limit = (bucket_cap if key[0] == BUCKET else cap) + 1
-        return {f"t{i}": key[0], f"v{i}": key[1], f"l{i}": limit}
+    def limit(key: Key) -> int:
+        return (bucket_cap if key[0] == BUCKET else cap) + 1
 
-    rows = await in_chunks(session, _candidates_stmt, wanted, bind, {"kind": kind}, CHUNK)
+    def bind(i: int, key: Key) -> dict[str, Any]:
+        return {f"t{i}": key[0], f"v{i}": key[1], f"l{i}": limit(key)}
+
+    if is_postgresql(session):
+        params = {
+            "key_type": [t for t, _ in wanted],
+            "value": [v for _, v in wanted],
+            "cap": [limit(k) for k in wanted],
+            "kind": kind,
+        }
+        rows = list((await session.execute(_CANDIDATES_PG, params)).all())
+    else:
+        rows = await in_chunks(session, _candidates_stmt, wanted, bind, {"kind": kind}, CHUNK)
     by_key: dict[Key, list[str]] = defaultdict(list)
     for key_type, value, record_id in rows:
         by_key[(key_type, value)].append(record_id)

@@ -4,10 +4,10 @@ import functools
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from sqlalchemy import CompoundSelect, Integer, Select, and_, bindparam, select
+from sqlalchemy import CompoundSelect, Integer, Select, String, and_, bindparam, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.kit.sql import in_chunks, union_of
+from app.kit.sql import in_chunks, is_postgresql, union_of, unnested
 from app.parties.models import Party, PartyAlias, PartyBlock
 from app.records.models import RecordCountry, RecordParty
 
@@ -72,10 +72,23 @@ def _blocked_stmt(n: int) -> Select[str, str] | CompoundSelect[str, str]:
         [
             select(PartyBlock.key, PartyBlock.party_id)
             .where(PartyBlock.key == bindparam(f"k{i}"))
+            .order_by(PartyBlock.party_id)
             .limit(bindparam("cap", type_=Integer))
             for i in range(n)
         ]
     )
+
+
+_KEYS = unnested("k", key=String())
+_HELD = (
+    select(PartyBlock.party_id)
+    .where(PartyBlock.key == _KEYS.c.key)
+    .order_by(PartyBlock.party_id)  # the primary key's order: candidates in a stable order
+    .limit(bindparam("cap", type_=Integer))
+    .lateral("held")
+)
+# PostgreSQL: every key in one statement of one shape (see app.kit.sql.unnested).
+_BLOCKED_PG = select(_KEYS.c.key, _HELD.c.party_id).select_from(_KEYS.join(_HELD, true()))
 
 
 async def blocked_map(session: AsyncSession, keys: Iterable[str], cap: int) -> dict[str, list[str]]:
@@ -84,7 +97,12 @@ async def blocked_map(session: AsyncSession, keys: Iterable[str], cap: int) -> d
     wanted = sorted(set(keys))
     out: dict[str, list[str]] = {k: [] for k in wanted}
     shared = {"cap": cap + 1}
-    rows = await in_chunks(session, _blocked_stmt, wanted, lambda i, k: {f"k{i}": k}, shared, CHUNK)
+    if is_postgresql(session):
+        rows = list((await session.execute(_BLOCKED_PG, {"key": wanted, **shared})).all())
+    else:
+        rows = await in_chunks(
+            session, _blocked_stmt, wanted, lambda i, k: {f"k{i}": k}, shared, CHUNK
+        )
     for key, party_id in rows:
         out[key].append(party_id)
     return {k: ids if len(ids) <= cap else [] for k, ids in out.items()}
