@@ -208,6 +208,12 @@ def _canonical_token(token: str) -> str:
 
 
 @cache
+def _long_variants() -> list[str]:
+    return [v for v in _VARIANT_TO_CANONICAL if len(v) >= MISSPELT_MIN_LENGTH]
+
+
+# Bounded: every distinct token of every name ever resolved passes through here.
+@lru_cache(maxsize=65_536)
 def _misspelt_generic(token: str) -> str | None:
     """Read a one-typo spelling of a long generic word ("chemiacls") as that word.
 
@@ -215,8 +221,9 @@ def _misspelt_generic(token: str) -> str | None:
     """
     if len(token) < MISSPELT_MIN_LENGTH or not token.isalpha():
         return None
-    variants = [v for v in _VARIANT_TO_CANONICAL if len(v) >= MISSPELT_MIN_LENGTH]
-    found = process.extractOne(token, variants, scorer=fuzz.ratio, score_cutoff=MISSPELT_CUTOFF)
+    found = process.extractOne(
+        token, _long_variants(), scorer=fuzz.ratio, score_cutoff=MISSPELT_CUTOFF
+    )
     return None if found is None else _VARIANT_TO_CANONICAL[found[0]]
 
 
