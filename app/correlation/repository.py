@@ -79,9 +79,8 @@ _HITS = (
         CorrelationKey.value == _KEYS.c.value,
         CorrelationKey.kind == bindparam("kind"),
     )
-    .order_by(
-        CorrelationKey.record_id
-    )  # the look-up index's order: which bucket hits fit the budget
+    # The look-up index's order (no sort): it decides which bucket hits fit the budget.
+    .order_by(CorrelationKey.record_id)
     .limit(_KEYS.c.cap)
     .lateral("hit")
 )

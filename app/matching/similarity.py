@@ -73,9 +73,9 @@ _JOINED_KEY_LENGTH = 8
 _AFFIX_LENGTH = 4
 _NOT_ALNUM = re.compile(r"[^0-9A-Za-z]+")
 _CUTOFF_PERCENT = round(TOKEN_CUTOFF * 100)
-# Scores are pure functions of the canonical tokens, and busy parties are scored against the same
-# spellings record after record: ~45 % of the pairs in a bulk import had been scored before.
-_SCORES_KEPT = 65_536
+# Scores and token checks are pure functions of the tokens, and busy parties are scored against
+# the same spellings record after record: ~45 % of the pairs in a bulk import had been seen.
+_KEPT = 65_536
 
 
 @dataclass(frozen=True)
@@ -148,7 +148,7 @@ def _beyond_reach(short: int, total: int) -> bool:
     return 200 * short < _CUTOFF_PERCENT * total
 
 
-@lru_cache(maxsize=_SCORES_KEPT)
+@lru_cache(maxsize=_KEPT)
 def _has_digit(token: str) -> bool:
     return any(c.isdigit() for c in token)
 
@@ -225,7 +225,7 @@ def _merge_tokens(short: _Side, split: _Side) -> float:
     return matched
 
 
-@lru_cache(maxsize=_SCORES_KEPT)
+@lru_cache(maxsize=_KEPT)
 def _score(tokens_a: tuple[str, ...], tokens_b: tuple[str, ...]) -> float:
     a, b = _Side.of(tokens_a), _Side.of(tokens_b)
     matched = _pair_tokens(a, b)
