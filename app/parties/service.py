@@ -35,7 +35,10 @@ Tokens = tuple[str, ...]
 
 def spelling(name: str, normalized: str) -> tuple[str, Tokens]:
     """A spelling with its canonical tokens, read off its stored normalised form (tokens hold no
-    spaces) unless that was cut at NAME_MAX: candidates' names need no tokenising again."""
+    spaces) unless that was cut at NAME_MAX: candidates' names need no tokenising again.
+
+    So a change to the normaliser must re-normalise the stored spellings, as it must already
+    re-key their blocking keys (a migration, as 0003's backfill did)."""
     if len(normalized) < NAME_MAX:
         return name, tuple(normalized.split())
     return name, tuple(name_tokens(name))
