@@ -33,6 +33,7 @@ from app.alerts.runners import sweep as sweep_runners
 from app.alerts.runners.base import Event
 from app.db import unit_of_work
 from app.kit.clock import Clock
+from app.kit.sql import is_postgresql
 from app.observability import Metrics
 
 # Key of the transaction-scoped advisory lock ("PASW": Precursor Alerts SWeep). No other lock in
@@ -44,7 +45,7 @@ log = structlog.get_logger("sweep")
 
 async def _lock(session: AsyncSession) -> bool:
     """Take the sweep lock for the session's transaction; False when another sweep holds it."""
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(session):
         return bool(await session.scalar(select(func.pg_try_advisory_xact_lock(SWEEP_LOCK))))
     try:
         await session.execute(select(1))  # BEGIN IMMEDIATE: waits for the write lock
