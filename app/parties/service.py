@@ -220,8 +220,10 @@ async def search(
     for party in parties:
         if country and party.country and party.country != country:
             continue
-        names = [a.name for a in spellings[party.id]] or [party.name]
-        score = max(name_similarity(key, party_key(n, party.country)) for n in names)
+        names = [spelling(a.name, a.normalized_name) for a in spellings[party.id]] or [
+            spelling(party.name, party.normalized_name)
+        ]
+        score = max(name_similarity(key, key_of_tokens(n, tokens)) for n, tokens in names)
         ranked.append((party, round(score, 4)))
     ranked.sort(key=lambda pair: (-pair[1], pair[0].name))
     return ranked[:limit]
