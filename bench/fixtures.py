@@ -55,6 +55,14 @@ async def new_database(kind: str, admin_url: str, workdir: Path) -> Database:
     return Database(sqlalchemy_url(admin_url, name), admin_url, name)
 
 
+async def copy_database(db: Database) -> Database:
+    """A PostgreSQL copy of `db` (which nobody may be connected to)."""
+    assert db.admin_url is not None, "PostgreSQL only"
+    name = f"pa_bench_{uuid.uuid4().hex[:10]}"
+    await admin(db.admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{db.name}"')
+    return Database(sqlalchemy_url(db.admin_url, name), db.admin_url, name)
+
+
 @dataclass
 class Keys:
     """One authority per country with every role a client of the bench needs."""

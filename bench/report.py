@@ -69,6 +69,23 @@ def _ingest(kind: str, i: dict[str, Any]) -> list[str]:
     ]
 
 
+def _sql_floor(q: dict[str, Any] | None) -> list[str]:
+    """The import's own statements replayed with no Python between them (bench/replay.py)."""
+    if q is None:  # results from before the replay was measured
+        return []
+    return [
+        f"The SQL floor of this per-record path: the statements of an import of {q['records']:,} "
+        f"more records ({q['statements_per_record']} a record), captured as it ran "
+        f"({q['import_seconds']} s), replayed on one connection into a copy of the store as it "
+        f"was before, with no Python work between them: {q['replay_seconds']} s, "
+        f"**{_n(q['replay_records_per_s'])} records/s** (1,000,000 in "
+        f"{q['replay_projected_1m_minutes']} min; the replaying client's CPU "
+        f"{q['replay_client_cpu_s']} s). No rewrite of the Python around these statements can "
+        "import faster than this.",
+        "",
+    ]
+
+
 def render(r: dict[str, Any]) -> str:
     """The whole report."""
     s, g, f, t, b, m = (
@@ -163,6 +180,7 @@ def render(r: dict[str, Any]) -> str:
         f"1,000,000 records would take {b['projected_1m_minutes']} min. Its summary: "
         f"{b['summary']}",
         "",
+        *_sql_floor(b.get("sql_floor")),
         "## Machine",
         "",
         _row("", ""),

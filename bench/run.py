@@ -19,7 +19,7 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 
-from bench import phases, report, scale
+from bench import phases, replay, report, scale
 from bench.correlation import DEFAULT_ADMIN_URL, asyncpg_dsn, machine, provenance
 from bench.population import World
 from bench.store import log
@@ -67,6 +67,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 results["feed"] = await scale.feed(st)
                 results["trace"] = await scale.trace(st)
                 results["bulk_import"] = await scale.bulk_import(st)
+                results["bulk_import"]["sql_floor"] = await replay.sql_floor(st)
             finally:
                 ctx.stop_all()
                 await st.close()

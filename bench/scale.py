@@ -91,13 +91,17 @@ class Store:
         probe.notifications = self.state.notifications
         return probe
 
-    async def close(self) -> None:
-        """Stop the worker and drop the database."""
+    async def stop_worker(self) -> None:
+        """Stop the worker (and close its connection); the store cannot grow after this."""
         if self.worker is not None and self.worker.is_alive():
             self.pipe.send(None)
             await asyncio.to_thread(self.worker.join, 30)
             if self.worker.is_alive():
                 self.worker.terminate()
+
+    async def close(self) -> None:
+        """Stop the worker and drop the database."""
+        await self.stop_worker()
         await self.db.drop()
 
 

@@ -1,14 +1,25 @@
 """The benchmark's own pieces, without timing anything: the floor app, batching, the report."""
 
+import asyncio
 import copy
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
+import pytest
 
+from app import migrate
+from app.auth import service as auth_service
+from app.db import create_engine, create_sessionmaker
 from bench import fixtures, report
+from bench.capture import recording
 from bench.floor import create_app, metadata
 from bench.load import pct
 from bench.population import Draft
+from bench.replay import replay
+from tests.conftest import PG_ADMIN_DSN
 
 
 async def test_floor_stores_bodies_and_answers_idle_polls(database_url: str) -> None:
@@ -151,3 +162,55 @@ def test_report_has_a_table_per_database_and_the_fixes() -> None:
     assert "| single posts, records/s | 20.0 | 200 | 0.100 |" in text
     assert "Records stored per second meanwhile: service 40.0, floor 300." in text
     assert "Profiles and fixes, before and after" in text
+
+
+async def test_captured_statements_replay_into_a_copy_of_the_store(
+    database_url: str, tmp_path: Path
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the replay speaks asyncpg; the bench replays on PostgreSQL")
+    store = await fixtures.new_database("postgresql", PG_ADMIN_DSN, tmp_path)
+    before = None
+    try:
+        await asyncio.to_thread(migrate.upgrade, store.url)
+        before = await fixtures.copy_database(store)
+        engine = create_engine(store.url, pool_size=1)
+        with recording() as steps:
+            async with create_sessionmaker(engine)() as session:
+                now = datetime.now(UTC)
+                authority, _ = await auth_service.create_authority(
+                    session, country="DE", name="Replayed", roles=["reporter"], now=now
+                )
+                await session.commit()
+        await engine.dispose()
+        assert [k for k, _, _ in steps][-1] == "commit"
+        conn = await asyncpg.connect(before.dsn)
+        try:
+            check = "SELECT name FROM authorities WHERE id = $1"
+            assert await conn.fetchval(check, authority.id) is None
+            seconds, cpu = await replay(before.url, steps)
+            assert await conn.fetchval(check, authority.id) == "Replayed"
+        finally:
+            await conn.close()
+        assert seconds > 0 and cpu >= 0
+    finally:
+        if before is not None:
+            await before.drop()
+        await store.drop()
+
+
+def test_report_quotes_the_sql_floor_when_measured() -> None:
+    r = _results()
+    assert "SQL floor" not in report.render(r)
+    r["bulk_import"]["sql_floor"] = {
+        "records": 100,
+        "statements_per_record": 33.3,
+        "import_seconds": 9.0,
+        "replay_seconds": 2.0,
+        "replay_client_cpu_s": 1.0,
+        "replay_records_per_s": 50.0,
+        "replay_projected_1m_minutes": 333.3,
+    }
+    text = report.render(r)
+    assert "(33.3 a record)" in text
+    assert "**50.0 records/s** (1,000,000 in 333.3 min" in text
