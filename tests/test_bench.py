@@ -201,7 +201,7 @@ async def test_captured_statements_replay_into_a_copy_of_the_store(
 
 def test_report_quotes_the_sql_floor_when_measured() -> None:
     r = _results()
-    assert "SQL floor" not in report.render(r)
+    assert "The SQL floor of this per-record path" not in report.render(r)
     r["bulk_import"]["sql_floor"] = {
         "records": 100,
         "statements_per_record": 33.3,
