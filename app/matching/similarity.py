@@ -6,7 +6,7 @@ How a pair is scored (``name_similarity``)
 ------------------------------------------
 Both names are reduced to canonical tokens (:func:`app.matching.names.name_tokens`). Each token
 gets a weight: a distinctive token 1, a generic business word (``pharma``, ``chemical``,
-``trading`` ...) ``GENERIC_WEIGHT`` = 0.2, a stop word (``and``, ``of``, ``de`` ...) 0. A name
+``trading`` ...) ``GENERIC_WEIGHT`` = 0.3, a stop word (``and``, ``of``, ``de`` ...) 0. A name
 made only of generic words ("Global Trading") weighs all of them 1.
 
 1. **Alignment.** Tokens of the two names are paired, best pairs first, by
@@ -35,9 +35,9 @@ Place names: a city is a distinctive token that many companies share, and no lis
 be complete. A name like "Lagos Pharma" rests on one distinctive token, so its generic words
 decide: a conflicting business word ("Lagos Chemicals") scores about 0.6, an extra one
 ("Lagos Pharma Industries") about 0.88 — not a match: with one distinctive token an extra business
-word may well be another company — and "Lagos Pharma" vs "Lagos Abuja Pharma" is gated. With two
-distinctive tokens an extra business word still matches ("Acme Orion Chemical Industries" vs
-"Acme Orion Chemical": about 0.93).
+word may well be another company — and "Lagos Pharma" vs "Lagos Abuja Pharma" about 0.73 (an
+unpaired distinctive word weighs fully). With two distinctive tokens an extra business word
+still matches ("Acme Orion Chemical Industries" vs "Acme Orion Chemical": about 0.93).
 
 Threshold
 ---------

@@ -25,8 +25,7 @@ from app.notifications.schemas import (
     ReplyIn,
     Status,
 )
-from app.records import idempotency
-from app.records import service as records
+from app.records import idempotency, pages
 from app.records.schemas import BatchOut, EventOut, Page
 from app.reference.query import SubstanceFilter
 
@@ -92,7 +91,7 @@ async def list_notifications(
     rows = await repository.page(
         session,
         viewer_country=None if principal.is_admin else principal.country,
-        after=records.after_cursor(cursor),
+        after=pages.after_cursor(cursor),
         limit=limit,
         status=status_,
         substance_code=substance,
@@ -100,7 +99,7 @@ async def list_notifications(
         party_id=party,
     )
     items = await service.render(session, rows)
-    return Page(items=items, next_cursor=records.next_cursor(rows, limit))
+    return Page(items=items, next_cursor=pages.next_cursor(rows, limit))
 
 
 @router.get("/{notification_id}", summary="Get a notification", responses=_READ)
@@ -122,7 +121,7 @@ async def notification_history(
 ) -> Page[EventOut]:
     """List every change of a visible notification, oldest first."""
     await service.get_visible(session, principal, notification_id)
-    return await records.history_page(session, KIND, notification_id, cursor, limit)
+    return await pages.history_page(session, KIND, notification_id, cursor, limit)
 
 
 @router.post("/{notification_id}/reply", summary="Reply (importing country)", responses=_WRITE)

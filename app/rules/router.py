@@ -9,7 +9,7 @@ from app.auth.dependencies import Admin
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.kit.dependencies import ClockDep, Cursor, Limit
-from app.records import service as records
+from app.records import pages
 from app.records.schemas import EventOut, Page
 from app.rules import service
 from app.rules.service import KIND
@@ -70,4 +70,4 @@ async def rule_history(
     (`data.old`, `data.new`) and the country of the admin who made it."""
     del principal
     await service.get_rule(session, code)
-    return await records.history_page(session, KIND, code, cursor, limit)
+    return await pages.history_page(session, KIND, code, cursor, limit)

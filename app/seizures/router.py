@@ -14,8 +14,7 @@ from app.db import SessionDep
 from app.errors import problem_responses
 from app.kit.dependencies import ID_PATTERN, ClockDep, Cursor, Limit, RecordId
 from app.kit.types import CountryCode
-from app.records import idempotency
-from app.records import service as records
+from app.records import idempotency, pages
 from app.records.schemas import BatchOut, EventOut, Page
 from app.reference.query import SubstanceFilter
 from app.seizures import repository, service
@@ -93,7 +92,7 @@ async def list_seizures(
     rows = await repository.page(
         session,
         viewer_country=None if principal.is_admin else principal.country,
-        after=records.after_cursor(cursor),
+        after=pages.after_cursor(cursor),
         limit=limit,
         type_=type_,
         substance_code=substance,
@@ -101,7 +100,7 @@ async def list_seizures(
         party_id=party,
     )
     items = await service.render(session, rows)
-    return Page(items=items, next_cursor=records.next_cursor(rows, limit))
+    return Page(items=items, next_cursor=pages.next_cursor(rows, limit))
 
 
 @router.get("/{seizure_id}", summary="Get a seizure", responses=_READ)
@@ -135,4 +134,4 @@ async def seizure_history(
 ) -> Page[EventOut]:
     """List every change of a visible incident, oldest first."""
     await service.get_visible(session, principal, seizure_id)
-    return await records.history_page(session, KIND, seizure_id, cursor, limit)
+    return await pages.history_page(session, KIND, seizure_id, cursor, limit)
