@@ -24,33 +24,28 @@ import json
 import math
 import multiprocessing
 import os
-import platform
 import re
 import statistics
-import subprocess
 import sys
 import threading
 import time
 import uuid
-from collections import Counter, defaultdict
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app import migrate
 from app.auth import service as auth_service
 from app.auth.schemas import Principal
-from app.correlation import repository as correlation_repository
 from app.correlation import service as correlation
 from app.correlation.repository import ignored as load_ignored
-from app.correlation.service import BUCKET_CAP, KEY_CAP
 from app.db import commit, create_engine, create_sessionmaker
 from app.kit.clock import Clock
 from app.notifications import service as notifications
@@ -59,10 +54,21 @@ from app.records.models import RecordParty
 from app.seizures import service as seizures
 from app.seizures.schemas import SeizureCreate
 from bench import store
+from bench.correlation_report import notes_for, render
+from bench.instrument import Cpu, Phase, Recorder, Sample, Trace, schedstat
+from bench.machine import machine, provenance
+from bench.pg import (
+    DEFAULT_ADMIN_URL,
+    admin,
+    asyncpg_dsn,
+    key_stats,
+    settle,
+    sqlalchemy_url,
+    table_stats,
+)
 from bench.population import Draft, Stream, World
 from bench.store import Filled, log
 
-DEFAULT_ADMIN_URL = os.environ.get("PA_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 # The bulk parties go in before the party-resolution migration (0003) so that its backfill gives
 # them their spellings and blocking keys exactly as the app would; 0002 is the correlation schema.
 BASE_REVISION = "0002"
@@ -72,229 +78,6 @@ KNOWN_TABLES = {
     "record_events", "party_aliases", "party_blocks",
 }  # fmt: skip
 ROLES = ("reporter", "viewer", "investigator")
-
-
-# Instrumentation: SQL statements and candidate lookups of the record being measured.
-
-
-@dataclass
-class Trace:
-    """What one measured call did."""
-
-    statements: Counter[str] = field(default_factory=Counter)
-    statement_s: Counter[str] = field(default_factory=Counter)
-    lookups: int = 0
-    candidates: int = 0
-    candidate_s: float = 0.0
-    candidate_sql: list[tuple[str, Any]] = field(default_factory=list)
-    first_sql: dict[str, tuple[str, Any]] = field(default_factory=dict)
-
-
-class Recorder:
-    """Collect statements (engine events) and candidate lookups (wrapped repository call)."""
-
-    def __init__(self) -> None:
-        self.trace: Trace | None = None
-        self._in_candidates = False
-        self._labels: dict[str, str] = {}
-
-    def label(self, statement: str) -> str:
-        """Name a statement by its verb and main table."""
-        found = self._labels.get(statement)
-        if found is None:
-            flat = " ".join(statement.split())
-            verb = flat.split(" ", 1)[0].upper()
-            table = re.search(r"\b(?:FROM|INTO|UPDATE)\s+([a-z_]+)", flat, re.IGNORECASE)
-            found = f"{verb} {table.group(1) if table else ''}".strip()
-            if "UNION ALL" in flat and "correlation_keys" in flat:
-                found += " (candidates)"
-            elif verb == "SELECT" and flat.count(" IN (") and "FROM links" in flat:
-                found += " (linked countries)"
-            self._labels[statement] = found
-        return found
-
-    def attach(self, engine: AsyncEngine) -> None:
-        """Listen to the engine's statements and wrap the candidate lookup."""
-        sync = engine.sync_engine
-
-        @event.listens_for(sync, "before_cursor_execute")
-        def _before(
-            conn: Any, cursor: Any, statement: str, params: Any, ctx: Any, many: Any
-        ) -> None:
-            conn.info.setdefault("bench_t0", []).append(time.perf_counter())
-            if self.trace is not None and self._in_candidates:
-                self.trace.candidate_sql.append((statement, params))
-
-        @event.listens_for(sync, "after_cursor_execute")
-        def _after(
-            conn: Any, cursor: Any, statement: str, params: Any, ctx: Any, many: Any
-        ) -> None:
-            started = conn.info["bench_t0"].pop()
-            if self.trace is not None:
-                name = self.label(statement)
-                if not many:
-                    self.trace.first_sql.setdefault(name, (statement, params))
-                self.trace.statements[name] += 1
-                self.trace.statement_s[name] += time.perf_counter() - started
-
-        original = correlation_repository.candidates
-
-        async def candidates(
-            session: AsyncSession, kind: str, lookups: Any, **limits: Any
-        ) -> dict[str, set[str]]:
-            wanted = set(lookups)
-            self._in_candidates = True
-            started = time.perf_counter()
-            try:
-                found = await original(session, kind, wanted, **limits)
-            finally:
-                self._in_candidates = False
-            if self.trace is not None:
-                self.trace.candidate_s += time.perf_counter() - started
-                self.trace.lookups += len(wanted)
-                self.trace.candidates += len(found)
-            return found
-
-        correlation_repository.candidates = candidates
-
-    @contextmanager
-    def recording(self) -> Iterator[Trace]:
-        """Record what happens inside the block."""
-        self.trace = trace = Trace()
-        try:
-            yield trace
-        finally:
-            self.trace = None
-
-
-def schedstat(task: str) -> tuple[int, int]:
-    """(ns on a CPU, ns waiting for one) of a task, from /proc/<task>/schedstat; 0s if unknown."""
-    try:
-        on_cpu, waiting, _ = Path(f"/proc/{task}/schedstat").read_text().split()
-        return int(on_cpu), int(waiting)
-    except (OSError, ValueError):
-        return 0, 0
-
-
-# Figures.
-
-
-def pct(values: list[float], p: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
-
-
-def summary(values: list[float]) -> dict[str, float]:
-    """Mean, p50, p99 and max."""
-    if not values:
-        return {"mean": math.nan, "p50": math.nan, "p99": math.nan, "max": math.nan}
-    return {
-        "mean": statistics.fmean(values),
-        "p50": pct(values, 50),
-        "p99": pct(values, 99),
-        "max": max(values),
-    }
-
-
-@dataclass
-class Cpu:
-    """CPU used by a call in this process and in its database backend, and time spent waiting
-    for a CPU by either (other load on the machine)."""
-
-    client_s: float
-    server_s: float
-    waiting_s: float
-
-
-@dataclass
-class Sample:
-    """Measurements of one probe record."""
-
-    kind: str
-    record_id: str
-    create_ms: float
-    correlate_ms: float = math.nan
-    correlate_commit_ms: float = math.nan
-    correlate_cpu_ms: float = math.nan
-    server_cpu_ms: float = math.nan
-    waiting_ms: float = math.nan
-    lookups: int = 0
-    candidates: int = 0
-    candidate_ms: float = 0.0
-    statements: int = 0
-    per_statement_ms: dict[str, float] = field(default_factory=dict)
-    per_statement_n: dict[str, int] = field(default_factory=dict)
-    parties_resolved: int = 0
-    parties_named: int = 0
-    create_candidates: int = 0
-    create_statements: int = 0
-    create_statement_ms: dict[str, float] = field(default_factory=dict)
-    create_statement_n: dict[str, int] = field(default_factory=dict)
-    alerts_raised: int = 0
-    outside_sql_ms: float = 0.0
-
-
-@dataclass
-class Phase:
-    """Everything measured at one store size."""
-
-    size: int
-    fill_s: float
-    fill_rows: int
-    samples: list[Sample]
-    load_before: tuple[float, float, float]
-    load_after: tuple[float, float, float]
-    tables: dict[str, tuple[int, int]]  # table -> (rows, bytes)
-    database_bytes: int
-    key_stats: list[dict[str, Any]]
-    key_check: tuple[int, int, list[str]]  # (records checked, mismatching, details)
-    explain: dict[str, str] = field(default_factory=dict)
-
-    def figures(self, kind: str | None = None) -> dict[str, dict[str, float]]:
-        """Summaries of each measured quantity, for all probe records or one kind."""
-        chosen = [s for s in self.samples if kind is None or s.kind == kind]
-        return {
-            "create_ms": summary([s.create_ms for s in chosen]),
-            "correlate_ms": summary([s.correlate_ms for s in chosen]),
-            "correlate_commit_ms": summary([s.correlate_commit_ms for s in chosen]),
-            "correlate_cpu_ms": summary([s.correlate_cpu_ms for s in chosen]),
-            "server_cpu_ms": summary([s.server_cpu_ms for s in chosen]),
-            "total_cpu_ms": summary([s.correlate_cpu_ms + s.server_cpu_ms for s in chosen]),
-            "waiting_ms": summary([s.waiting_ms for s in chosen]),
-            "candidates": summary([float(s.candidates) for s in chosen]),
-            "create_candidates": summary([float(s.create_candidates) for s in chosen]),
-            "create_statements": summary([float(s.create_statements) for s in chosen]),
-            "alerts_raised": summary([float(s.alerts_raised) for s in chosen]),
-            "outside_sql_ms": summary([s.outside_sql_ms for s in chosen]),
-            "lookups": summary([float(s.lookups) for s in chosen]),
-            "candidate_ms": summary([s.candidate_ms for s in chosen]),
-            "statements": summary([float(s.statements) for s in chosen]),
-        }
-
-
-# Database set-up.
-
-
-def sqlalchemy_url(admin_url: str, database: str) -> str:
-    """The asyncpg SQLAlchemy URL of another database on the same server."""
-    base = admin_url.rsplit("/", 1)[0]
-    base = re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql+asyncpg://", base)
-    return f"{base}/{database}"
-
-
-def asyncpg_dsn(url: str) -> str:
-    """The plain DSN asyncpg accepts."""
-    return re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql://", url)
-
-
-async def admin(admin_url: str, sql: str) -> None:
-    """Run one statement on the admin database."""
-    conn = await asyncpg.connect(asyncpg_dsn(admin_url))
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 async def create_principals(
@@ -313,49 +96,6 @@ async def create_principals(
             )
         await session.commit()
     return out
-
-
-async def table_stats(conn: asyncpg.Connection) -> tuple[dict[str, tuple[int, int]], int]:
-    """Rows and bytes (with indexes) of each filled table, and the database size."""
-    out = {}
-    for table in [*store.COLUMNS, "party_aliases", "party_blocks"]:
-        exists = await conn.fetchval("SELECT to_regclass($1)", table)
-        if exists is None:
-            continue
-        rows = await conn.fetchval(f'SELECT count(*) FROM "{table}"')
-        size = await conn.fetchval("SELECT pg_total_relation_size($1::regclass)", table)
-        out[table] = (rows, size)
-    return out, await conn.fetchval("SELECT pg_database_size(current_database())")
-
-
-async def key_stats(conn: asyncpg.Connection) -> list[dict[str, Any]]:
-    """Fan-out of the stored keys per (kind, key type): how many keys exceed their cap."""
-    rows = await conn.fetch(
-        """
-        SELECT kind, key_type, count(*) AS keys, sum(n) AS rows_, max(n) AS largest,
-               percentile_disc(0.5) WITHIN GROUP (ORDER BY n) AS median,
-               count(*) FILTER (WHERE n > CASE WHEN key_type = 'bucket' THEN $1::int ELSE $2::int
-               END)
-                 AS over_cap,
-               coalesce(sum(n) FILTER (
-                   WHERE n > CASE WHEN key_type = 'bucket' THEN $1::int ELSE $2::int
-               END), 0) AS rows_over_cap
-        FROM (SELECT kind, key_type, value, count(*) AS n FROM correlation_keys
-              GROUP BY kind, key_type, value) AS per_key
-        GROUP BY kind, key_type ORDER BY kind, key_type
-        """,
-        BUCKET_CAP,
-        KEY_CAP,
-    )
-    return [dict(r) for r in rows]
-
-
-async def settle(conn: asyncpg.Connection) -> None:
-    """VACUUM ANALYZE after a bulk load (statistics and visibility map), then a checkpoint."""
-    started = time.perf_counter()
-    await conn.execute("VACUUM (ANALYZE)")
-    await conn.execute("CHECKPOINT")
-    log(f"  vacuum analyze + checkpoint: {time.perf_counter() - started:.0f} s")
 
 
 # Measuring.
@@ -617,271 +357,6 @@ async def phase(bench: Bench, number: int, size: int) -> Phase:
         f"candidates mean {f['candidates']['mean']:.0f}"
     )
     return result
-
-
-# Report.
-
-
-def provenance(revision: str) -> str:
-    """The code measured: git commit, whether app/ or migrations/ had uncommitted changes."""
-    root = Path(__file__).resolve().parent.parent
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=all", "app", "migrations"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-    except OSError:
-        commit, dirty = "?", ""
-    return f"{commit or '?'}{' + uncommitted changes' if dirty else ''}, schema revision {revision}"
-
-
-def machine(pg_version: str, settings: dict[str, str], code: str) -> dict[str, str]:
-    """Describe the machine the figures come from."""
-    meminfo = Path("/proc/meminfo").read_text() if Path("/proc/meminfo").exists() else ""
-    total = re.search(r"MemTotal:\s+(\d+) kB", meminfo)
-    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    model = re.search(r"model name\s*:\s*(.+)", cpuinfo)
-    try:
-        nproc = subprocess.run(["nproc"], capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        nproc = str(os.cpu_count())
-    return {
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "nproc": nproc,
-        "cpu": model.group(1).strip() if model else platform.processor(),
-        "memory": f"{int(total.group(1)) / 1024**2:.1f} GiB" if total else "?",
-        "os": platform.platform(),
-        "python": platform.python_version(),
-        "postgresql": pg_version,
-        "postgresql settings": ", ".join(f"{k}={v}" for k, v in settings.items()),
-        "code": code,
-    }
-
-
-def _ms(value: float) -> str:
-    return f"{value:.1f}" if value < 100 else f"{value:.0f}"
-
-
-def render(
-    args: argparse.Namespace, info: dict[str, str], small: Phase, large: Phase, notes: list[str]
-) -> str:
-    """The Markdown report."""
-    fs, fl = small.figures(), large.figures()
-    ratio_mean = fl["correlate_ms"]["mean"] / fs["correlate_ms"]["mean"]
-    ratio_p50 = fl["correlate_ms"]["p50"] / fs["correlate_ms"]["p50"]
-    verdict = "PASS" if max(ratio_mean, ratio_p50) <= args.max_ratio else "FAIL"
-    cpu_mean = fl["total_cpu_ms"]["mean"] / fs["total_cpu_ms"]["mean"]
-    cpu_p50 = fl["total_cpu_ms"]["p50"] / fs["total_cpu_ms"]["p50"]
-    out = [
-        "# Correlation cost per record, measured",
-        "",
-        f"Generated by `python -m bench.correlation --small {args.small} --large {args.large} "
-        f"--probe {args.probe}` (seed {args.seed}). Do not edit by hand: re-run it.",
-        "",
-        "## Result",
-        "",
-        f"Correlation alone, large/small: **mean x{ratio_mean:.2f}, p50 x{ratio_p50:.2f}** "
-        f"(limit x{args.max_ratio}) -> **{verdict}**",
-        "",
-        f"Same ratio in CPU time (client + database backend; insensitive to waiting for a CPU): "
-        f"mean x{cpu_mean:.2f}, p50 x{cpu_p50:.2f}.",
-        "",
-        f"| per probe record | {small.size:,} records | {large.size:,} records | ratio |",
-        "|---|---|---|---|",
-    ]
-    rows = [
-        ("correlation alone, mean ms", "correlate_ms", "mean"),
-        ("correlation alone, p50 ms", "correlate_ms", "p50"),
-        ("correlation alone, p99 ms", "correlate_ms", "p99"),
-        ("correlation + commit, mean ms", "correlate_commit_ms", "mean"),
-        ("correlation alone, CPU (client + database backend), mean ms", "total_cpu_ms", "mean"),
-        ("correlation alone, CPU (client + database backend), p50 ms", "total_cpu_ms", "p50"),
-        ("  of which client (this process) CPU, mean ms", "correlate_cpu_ms", "mean"),
-        ("  of which database backend CPU, mean ms", "server_cpu_ms", "mean"),
-        ("correlation alone, time waiting for a CPU (other load), mean ms", "waiting_ms", "mean"),
-        ("creation with correlation (service + commit), mean ms", "create_ms", "mean"),
-        ("creation with correlation, p50 ms", "create_ms", "p50"),
-        ("creation with correlation, p99 ms", "create_ms", "p99"),
-        ("candidates scored, mean", "candidates", "mean"),
-        ("candidates scored, p50", "candidates", "p50"),
-        ("candidates scored, max", "candidates", "max"),
-        ("key lookups, mean", "lookups", "mean"),
-        ("candidate lookup query, mean ms", "candidate_ms", "mean"),
-        ("SQL statements per correlation, mean", "statements", "mean"),
-        ("time outside SQL statements (ORM, scoring), mean ms", "outside_sql_ms", "mean"),
-        ("candidates scored when created, mean", "create_candidates", "mean"),
-        ("SQL statements per creation, mean", "create_statements", "mean"),
-        ("alerts raised per creation, mean", "alerts_raised", "mean"),
-        ("alerts raised per creation, max", "alerts_raised", "max"),
-    ]
-    for title, metric, stat in rows:
-        a, b = fs[metric][stat], fl[metric][stat]
-        out.append(
-            f"| {title} | {_ms(a)} | {_ms(b)} | x{b / a:.2f} |"
-            if a
-            else f"| {title} | {a} | {b} | |"
-        )
-    out += ["", "By kind of probe record:", ""]
-    out += [
-        "| kind | size | n | correlation mean / p50 / p99 ms | creation mean / p50 / p99 ms "
-        "| candidates mean / p50 / max | statements mean |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for kind in ("notification", "seizure"):
-        for ph in (small, large):
-            f = ph.figures(kind)
-            n = sum(s.kind == kind for s in ph.samples)
-            c, k, q = f["correlate_ms"], f["create_ms"], f["candidates"]
-            out.append(
-                f"| {kind} | {ph.size:,} | {n} "
-                f"| {_ms(c['mean'])} / {_ms(c['p50'])} / {_ms(c['p99'])} "
-                f"| {_ms(k['mean'])} / {_ms(k['p50'])} / {_ms(k['p99'])} "
-                f"| {q['mean']:.0f} / {q['p50']:.0f} / {q['max']:.0f} "
-                f"| {f['statements']['mean']:.0f} |"
-            )
-    out += ["", "Correlation alone, where the time goes (ms and statements per record, mean):", ""]
-    out += [
-        "| statement | ms @ small | ms @ large | calls @ small | calls @ large |",
-        "|---|---|---|---|---|",
-    ]
-    names = sorted(
-        {n for ph in (small, large) for s in ph.samples for n in s.per_statement_ms},
-        key=lambda n: -sum(s.per_statement_ms.get(n, 0) for s in large.samples),
-    )
-    for name in names:
-        cells = []
-        for ph in (small, large):
-            cells.append(statistics.fmean(s.per_statement_ms.get(name, 0) for s in ph.samples))
-        calls = [
-            statistics.fmean(s.per_statement_n.get(name, 0) for s in ph.samples)
-            for ph in (small, large)
-        ]
-        out.append(
-            f"| `{name}` | {cells[0]:.2f} | {cells[1]:.2f} | {calls[0]:.1f} | {calls[1]:.1f} |"
-        )
-    out += [
-        "",
-        "Creation with correlation, where the time goes (mean per record, top 15 at large):",
-        "",
-    ]
-    out += [
-        "| statement | ms @ small | ms @ large | calls @ small | calls @ large |",
-        "|---|---|---|---|---|",
-    ]
-    names = sorted(
-        {n for ph in (small, large) for s in ph.samples for n in s.create_statement_ms},
-        key=lambda n: -sum(s.create_statement_ms.get(n, 0) for s in large.samples),
-    )
-    for name in names[:15]:
-        ms = [
-            statistics.fmean(s.create_statement_ms.get(name, 0) for s in ph.samples)
-            for ph in (small, large)
-        ]
-        calls = [
-            statistics.fmean(s.create_statement_n.get(name, 0) for s in ph.samples)
-            for ph in (small, large)
-        ]
-        out.append(f"| `{name}` | {ms[0]:.2f} | {ms[1]:.2f} | {calls[0]:.1f} | {calls[1]:.1f} |")
-    out += ["", "## Notes", "", *[f"- {n}" for n in notes]]
-    out += [
-        "",
-        "## Machine",
-        "",
-        "| | |",
-        "|---|---|",
-        *[f"| {k} | {v} |" for k, v in info.items()],
-    ]
-    out += ["", "## Store", ""]
-    out += [
-        "| | " + " | ".join(f"{ph.size:,} records" for ph in (small, large)) + " |",
-        "|---|---|---|",
-    ]
-    for ph_name in small.tables:
-        sizes = [
-            f"{ph.tables[ph_name][0]:,} rows, {ph.tables[ph_name][1] / 1024**2:,.0f} MiB"
-            for ph in (small, large)
-        ]
-        out.append(f"| {ph_name} | {sizes[0]} | {sizes[1]} |")
-    out.append(
-        f"| database | {small.database_bytes / 1024**3:.2f} GiB "
-        f"| {large.database_bytes / 1024**3:.2f} GiB |"
-    )
-    out.append(
-        f"| bulk fill | {small.fill_rows:,} rows in {small.fill_s:.0f} s | "
-        f"{large.fill_rows:,} rows in {large.fill_s:.0f} s |"
-    )
-    out.append(
-        "| load average during the probe (1 min, before/after) | "
-        + " | ".join(f"{ph.load_before[0]:.2f} / {ph.load_after[0]:.2f}" for ph in (small, large))
-        + " |"
-    )
-    out += [
-        "",
-        f"Key fan-out (records per key value; caps: bucket {BUCKET_CAP}, others {KEY_CAP}):",
-        "",
-    ]
-    out += [
-        "| size | kind | key type | distinct keys | rows | median | largest | keys over cap "
-        "| rows under those keys |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for ph in (small, large):
-        for r in ph.key_stats:
-            out.append(
-                f"| {ph.size:,} | {r['kind']} | {r['key_type']} | {r['keys']:,} | {r['rows_']:,} | "
-                f"{r['median']} | {r['largest']:,} | {r['over_cap']:,} | {r['rows_over_cap']:,} |"
-            )
-    out += [
-        "",
-        f"## EXPLAIN (ANALYZE, BUFFERS) of the candidate lookup at {large.size:,} records",
-        "",
-    ]
-    for kind, plan in large.explain.items():
-        out += [f"### {kind}", "", "```", plan, "```", ""]
-    return "\n".join(out) + "\n"
-
-
-def notes_for(small: Phase, large: Phase, args: argparse.Namespace) -> list[str]:
-    """Facts the reader needs to trust the figures."""
-    notes = []
-    for ph in (small, large):
-        checked, bad, details = ph.key_check
-        resolved = sum(s.parties_resolved for s in ph.samples)
-        named = sum(s.parties_named for s in ph.samples)
-        notes.append(
-            f"{ph.size:,}: keys of {checked} records created through the service compared with the "
-            f"bulk loader's for the same bodies: {bad} differ"
-            + (f" ({'; '.join(details[:2])})" if bad else "")
-            + f"; probe parties resolved to the stored entity they name: {resolved}/{named}."
-        )
-    notes += [
-        f"Probe: {args.probe} records per size ({args.probe_seizures:.0%} seizures, half of them "
-        "taken from a stored notification; notifications reuse a stored container half the time), "
-        f"after {args.warmup} warm-up records. Correlation alone is the median of {args.repeats} "
-        "calls per record, each in its own session and committed; the commit is shown apart. "
-        "CPU: this process's CPU time (process_time) plus the database backend's time on a CPU "
-        "(/proc/<backend pid>/schedstat) during the call; waiting for a CPU: the run-queue time "
-        "of both, i.e. wall time lost to other load on the machine.",
-        "Bulk fill: COPY of the rows the services would write, with every index of the app in "
-        "place, from a separate worker process (so the measuring process holds the same small "
-        "state at both sizes; its garbage collector is also frozen before measuring); correlation "
-        "keys from app.matching.keys on the views the correlation service would load; links only "
-        "for seizures taken from a notification (chance links are not scored in bulk); "
-        "record_events and alerts are not written in bulk. VACUUM (ANALYZE) and CHECKPOINT after "
-        "each fill.",
-        "The party universe is stored once, before the small fill (so the party-resolution "
-        "migration backfills its spellings and blocking keys), so party resolution sees the same "
-        "entities at both sizes; correlation alone does not resolve parties.",
-    ]
-    return notes
-
-
-# Entry point.
 
 
 async def run(args: argparse.Namespace) -> int:

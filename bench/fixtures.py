@@ -14,8 +14,8 @@ import asyncpg  # type: ignore[import-untyped]
 
 from app.auth import service as auth_service
 from app.db import create_engine, create_sessionmaker
-from bench.correlation import admin, asyncpg_dsn, sqlalchemy_url
 from bench.load import Call
+from bench.pg import admin, asyncpg_dsn, sqlalchemy_url
 from bench.population import Draft
 
 ROLES = ("reporter", "viewer", "investigator")

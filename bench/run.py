@@ -20,7 +20,8 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 
 from bench import phases, replay, report, scale
-from bench.correlation import DEFAULT_ADMIN_URL, asyncpg_dsn, machine, provenance
+from bench.machine import machine, provenance
+from bench.pg import DEFAULT_ADMIN_URL, asyncpg_dsn
 from bench.population import World
 from bench.store import log
 

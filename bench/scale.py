@@ -19,7 +19,8 @@ from app.correlation.repository import ignored as load_ignored
 from app.db import create_engine, create_sessionmaker
 from app.kit.pagination import encode_cursor
 from bench import fixtures, load, store
-from bench.correlation import BASE_REVISION, settle
+from bench.correlation import BASE_REVISION
+from bench.pg import settle
 from bench.phases import WARMUP, Context, check, draw, figures
 from bench.population import Stream
 from bench.server import BIN, app_server, floor_server
