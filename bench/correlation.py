@@ -66,8 +66,9 @@ from bench.pg import (
     sqlalchemy_url,
     table_stats,
 )
-from bench.population import Draft, Stream, World
+from bench.population import Stream
 from bench.store import Filled, log
+from bench.world import Draft, World
 
 # The bulk parties go in before the party-resolution migration (0003) so that its backfill gives
 # them their spellings and blocking keys exactly as the app would; 0002 is the correlation schema.

@@ -16,7 +16,7 @@ from app.auth import service as auth_service
 from app.db import create_engine, create_sessionmaker
 from bench.load import Call
 from bench.pg import admin, asyncpg_dsn, sqlalchemy_url
-from bench.population import Draft
+from bench.world import Draft
 
 ROLES = ("reporter", "viewer", "investigator")
 IDLE_COUNTRY = "IS"  # no record of the population names Iceland: its dashboard sits idle

@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from bench import fixtures, load
-from bench.population import SEIZURE_SHARE, Draft, Stream, World
+from bench.population import Stream
 from bench.server import Server, app_server, floor_server
 from bench.store import log
+from bench.world import SEIZURE_SHARE, Draft, World
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,8 @@ import asyncpg  # type: ignore[import-untyped]
 from bench import phases, replay, report, scale
 from bench.machine import machine, provenance
 from bench.pg import DEFAULT_ADMIN_URL, asyncpg_dsn
-from bench.population import World
 from bench.store import log
+from bench.world import World
 
 RESULTS = Path(__file__).with_name("results.md")
 

@@ -32,7 +32,8 @@ from app.matching.records import ItemView, NotificationView, PartyView, SeizureV
 from app.matching.scoring import STORE_THRESHOLD, score_pair
 from app.notifications.schemas import NotificationCreate
 from app.seizures.schemas import SeizureCreate
-from bench.population import Draft, Firm, Good, Stream, World
+from bench.population import Stream
+from bench.world import Draft, Firm, Good, World
 
 Row = tuple[Any, ...]
 COLUMNS: dict[str, tuple[str, ...]] = {

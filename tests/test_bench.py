@@ -17,8 +17,8 @@ from bench import fixtures, report
 from bench.capture import recording
 from bench.floor import create_app, metadata
 from bench.load import pct
-from bench.population import Draft
 from bench.replay import replay
+from bench.world import Draft
 from tests.conftest import PG_ADMIN_DSN
 
 
