@@ -53,8 +53,9 @@ from app.notifications.schemas import NotificationCreate
 from app.records.models import RecordParty
 from app.seizures import service as seizures
 from app.seizures.schemas import SeizureCreate
-from bench import store
+from bench import fill, store
 from bench.correlation_report import notes_for, render
+from bench.fill import Filled
 from bench.instrument import Cpu, Phase, Recorder, Sample, Trace, schedstat
 from bench.machine import machine, provenance
 from bench.pg import (
@@ -67,7 +68,7 @@ from bench.pg import (
     table_stats,
 )
 from bench.population import Stream
-from bench.store import Filled, log
+from bench.store import log
 from bench.world import Draft, World
 
 # The bulk parties go in before the party-resolution migration (0003) so that its backfill gives
@@ -114,7 +115,7 @@ class Bench:
     loader: store.Loader
     principals: dict[str, Principal]
     recorder: Recorder
-    filler: Any  # the pipe to the fill worker (bench.store.fill_worker)
+    filler: Any  # the pipe to the fill worker (bench.fill.fill_worker)
     clock: Clock = field(default_factory=Clock)
     stored: int = 0
     state: Filled | None = None
@@ -405,7 +406,7 @@ async def run(args: argparse.Namespace) -> int:
         filler, worker_end = spawn.Pipe()
         setup = {"authorities": loader.authorities, "ignored": ignored, "batch": args.batch}
         worker = spawn.Process(
-            target=store.fill_worker,
+            target=fill.fill_worker,
             args=(worker_end, asyncpg_dsn(url), args.seed, args.firms, setup),
             daemon=True,
         )

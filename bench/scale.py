@@ -18,17 +18,18 @@ from app import migrate
 from app.correlation.repository import ignored as load_ignored
 from app.db import create_engine, create_sessionmaker
 from app.kit.pagination import encode_cursor
-from bench import fixtures, load, store
+from bench import fill, fixtures, load, store
 from bench.correlation import BASE_REVISION
+from bench.fill import Filled
 from bench.pg import settle
 from bench.phases import WARMUP, Context, check, draw, figures
 from bench.population import Stream
 from bench.server import BIN, app_server, floor_server
-from bench.store import Filled, log
+from bench.store import log
 
 
 class Store:
-    """A PostgreSQL database grown in bulk by a worker process (bench.store.fill_worker)."""
+    """A PostgreSQL database grown in bulk by a worker process (bench.fill.fill_worker)."""
 
     def __init__(self, ctx: Context, db: fixtures.Database, keys: fixtures.Keys) -> None:
         self.ctx, self.db, self.keys = ctx, db, keys
@@ -63,7 +64,7 @@ class Store:
         self.pipe, end = spawn.Pipe()
         setup = {"authorities": keys.ids, "ignored": ignored, "batch": 5_000}
         self.worker = spawn.Process(
-            target=store.fill_worker,
+            target=fill.fill_worker,
             args=(end, db.dsn, ctx.seed, ctx.firms, setup),
             daemon=True,
         )

@@ -7,21 +7,14 @@ notification also get the link the service would store (`score_pair`), so the li
 empty; weaker chance links between unrelated records are not computed in bulk.
 """
 
-import asyncio
 import json
-import random
 import sys
-import time
 from collections import defaultdict
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from decimal import Decimal
-from multiprocessing.connection import Connection
 from typing import Any
-
-import asyncpg  # type: ignore[import-untyped]
 
 from app.correlation.service import LINKED_ROLE
 from app.identifiers import base_mg, net_mg, normalize_awb, normalize_container
@@ -32,8 +25,7 @@ from app.matching.records import ItemView, NotificationView, PartyView, SeizureV
 from app.matching.scoring import STORE_THRESHOLD, score_pair
 from app.notifications.schemas import NotificationCreate
 from app.seizures.schemas import SeizureCreate
-from bench.population import Stream
-from bench.world import Draft, Firm, Good, World
+from bench.world import Draft, Firm, Good
 
 Row = tuple[Any, ...]
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -303,81 +295,6 @@ class Loader:
         self._children(d, out, keyspace.seizure_keys(view))
 
 
-async def copy(conn: asyncpg.Connection, rows: dict[str, list[Row]]) -> int:
-    """COPY a batch into every table, parents first, in one transaction; return rows written."""
-    total = 0
-    async with conn.transaction():
-        for table in ORDER:
-            if rows.get(table):
-                await conn.copy_records_to_table(table, records=rows[table], columns=COLUMNS[table])
-                total += len(rows[table])
-    return total
-
-
 def log(message: str) -> None:
     """Print a progress line with the time."""
     print(f"[{datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
-
-
-async def fill(
-    conn: asyncpg.Connection, stream: Stream, loader: Loader, records: int, batch: int
-) -> tuple[float, int]:
-    """Store `records` more drafts of the stream with COPY; generation overlaps the COPY."""
-
-    def make(n: int) -> dict[str, list[Row]]:
-        return loader.rows([stream.next() for _ in range(n)])
-
-    started, written, done = time.perf_counter(), 0, 0
-    pending: asyncio.Task[dict[str, list[Row]]] | None = None
-    if records > 0:
-        pending = asyncio.create_task(asyncio.to_thread(make, min(batch, records)))
-    while pending is not None:
-        rows = await pending
-        done += len(rows.get("notifications", [])) + len(rows.get("seizures", []))
-        left = records - done
-        pending = asyncio.create_task(asyncio.to_thread(make, min(batch, left))) if left else None
-        written += await copy(conn, rows)
-        elapsed = time.perf_counter() - started
-        log(f"  stored {done:,}/{records:,} records, {written:,} rows, {elapsed:.0f} s")
-    return time.perf_counter() - started, written
-
-
-@dataclass
-class Filled:
-    """What a fill did, and what the probe needs to share keys with the stored records."""
-
-    seconds: float
-    rows: int
-    containers: list[str]  # a uniform sample of the containers stored so far
-    reservoir: list[Draft]  # a uniform sample of the notifications stored so far
-    notifications: int
-
-
-def fill_worker(pipe: Connection, dsn: str, seed: int, firms: int, setup: dict[str, Any]) -> None:
-    """Run the stream and the COPY in their own process, one fill per request on the pipe.
-
-    The measuring process never holds the stream's state (a million drafts' containers, the
-    reservoir, caches): its garbage collector would walk them and slow every measured call
-    in proportion to the store size.
-    """
-    asyncio.run(_serve(pipe, dsn, seed, firms, setup))
-
-
-async def _serve(pipe: Connection, dsn: str, seed: int, firms: int, setup: dict[str, Any]) -> None:
-    world = World(seed, firms)
-    stream = Stream(world, seed)
-    loader = Loader(world.firms, setup["authorities"], setup["ignored"])
-    conn = await asyncpg.connect(dsn)
-    await conn.execute("SET synchronous_commit = off")  # bulk loading only
-    try:
-        while True:
-            request = await asyncio.to_thread(pipe.recv)
-            if request is None:
-                break
-            seconds, rows = await fill(conn, stream, loader, request, setup["batch"])
-            sample = random.Random(seed).sample(
-                stream.containers, min(50_000, len(stream.containers))
-            )
-            pipe.send(Filled(seconds, rows, sample, list(stream.reservoir), stream.notifications))
-    finally:
-        await conn.close()
