@@ -55,7 +55,7 @@ from app.seizures import service as seizures
 from app.seizures.schemas import SeizureCreate
 from bench import fill, store
 from bench.correlation_report import notes_for, render
-from bench.fill import Filled
+from bench.fill import BASE_REVISION, Filled
 from bench.instrument import Cpu, Phase, Recorder, Sample, Trace, schedstat
 from bench.machine import machine, provenance
 from bench.pg import (
@@ -71,9 +71,6 @@ from bench.population import Stream
 from bench.store import log
 from bench.world import Draft, World
 
-# The bulk parties go in before the party-resolution migration (0003) so that its backfill gives
-# them their spellings and blocking keys exactly as the app would; 0002 is the correlation schema.
-BASE_REVISION = "0002"
 KNOWN_TABLES = {
     *store.COLUMNS,
     "alembic_version", "annual_requirements", "api_keys", "authorities", "ignored_values",

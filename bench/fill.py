@@ -13,6 +13,10 @@ from bench.population import Stream
 from bench.store import COLUMNS, ORDER, Loader, Row, log
 from bench.world import Draft, World
 
+# The bulk parties go in before the party-resolution migration (0003) so that its backfill gives
+# them their spellings and blocking keys exactly as the app would; 0002 is the correlation schema.
+BASE_REVISION = "0002"
+
 
 async def copy(conn: asyncpg.Connection, rows: dict[str, list[Row]]) -> int:
     """COPY a batch into every table, parents first, in one transaction; return rows written."""

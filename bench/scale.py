@@ -19,8 +19,7 @@ from app.correlation.repository import ignored as load_ignored
 from app.db import create_engine, create_sessionmaker
 from app.kit.pagination import encode_cursor
 from bench import fill, fixtures, load, store
-from bench.correlation import BASE_REVISION
-from bench.fill import Filled
+from bench.fill import BASE_REVISION, Filled
 from bench.pg import settle
 from bench.phases import WARMUP, Context, check, draw, figures
 from bench.population import Stream
