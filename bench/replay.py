@@ -6,10 +6,7 @@ target above it needs fewer statements (set-based work per batch), not cheaper c
 """
 
 import asyncio
-import json
-import os
 import pickle
-import subprocess
 import sys
 import time
 from typing import Any
@@ -18,7 +15,7 @@ from app.db import create_engine
 from bench import fixtures
 from bench.capture import Step
 from bench.phases import draw
-from bench.scale import Store
+from bench.scale import Store, run_import
 from bench.store import log
 
 
@@ -32,21 +29,8 @@ async def sql_floor(st: Store) -> dict[str, Any]:
     copy = await fixtures.copy_database(st.db)
     try:
         log(f"sql floor: capturing the import of {n:,} records")
-        command = [
-            sys.executable, "-m", "bench.capture", str(out), "import", str(path),
-            "--authority-map", json.dumps(st.keys.ids),
-        ]  # fmt: skip
-        started = time.perf_counter()
-        done = await asyncio.to_thread(
-            subprocess.run,
-            command,
-            env={**os.environ, "LOG_LEVEL": "WARNING", "DATABASE_URL": st.db.url},
-            capture_output=True,
-            text=True,
-        )
-        captured_s = time.perf_counter() - started
-        if done.returncode != 0:
-            raise RuntimeError(f"capture failed ({done.returncode}): {done.stderr[-500:]}")
+        launcher = [sys.executable, "-m", "bench.capture", str(out)]
+        _, captured_s = await run_import(st, launcher, path)
         steps: list[Step] = await asyncio.to_thread(lambda: pickle.loads(out.read_bytes()))
         seconds, cpu = await replay(copy.url, steps)
     finally:

@@ -10,6 +10,7 @@ import subprocess
 import time
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
@@ -289,16 +290,9 @@ async def trace(st: Store) -> dict[str, Any]:
     return out
 
 
-async def bulk_import(st: Store) -> dict[str, Any]:
-    """`precursor-alerts import` of new records into the large store."""
-    ctx, n = st.ctx, st.ctx.sizes.imported
-    path = ctx.workdir / "import.ndjson"
-    fixtures.ndjson(draw(st.stream(4), n, "I"), path)
-    command = [
-        str(BIN / "precursor-alerts"), "import", str(path),
-        "--authority-map", json.dumps(st.keys.ids),
-    ]  # fmt: skip
-    log(f"bulk import: {n:,} records")
+async def run_import(st: Store, launcher: list[str], path: Path) -> tuple[str, float]:
+    """Run `launcher import path` (the CLI, or it wrapped) into the store; its stdout, seconds."""
+    command = [*launcher, "import", str(path), "--authority-map", json.dumps(st.keys.ids)]
     started = time.perf_counter()
     done = await asyncio.to_thread(
         subprocess.run,
@@ -312,12 +306,22 @@ async def bulk_import(st: Store) -> dict[str, Any]:
         raise RuntimeError(
             f"import failed ({done.returncode}): {done.stdout[-500:]}{done.stderr[-500:]}"
         )
+    return done.stdout, seconds
+
+
+async def bulk_import(st: Store) -> dict[str, Any]:
+    """`precursor-alerts import` of new records into the large store."""
+    ctx, n = st.ctx, st.ctx.sizes.imported
+    path = ctx.workdir / "import.ndjson"
+    fixtures.ndjson(draw(st.stream(4), n, "I"), path)
+    log(f"bulk import: {n:,} records")
+    stdout, seconds = await run_import(st, [str(BIN / "precursor-alerts")], path)
     out = {
         "records": n,
         "seconds": round(seconds, 1),
         "records_per_s": round(n / seconds, 2),
         "projected_1m_minutes": round(1_000_000 / (n / seconds) / 60, 1),
-        "summary": done.stdout.strip().splitlines()[-1] if done.stdout.strip() else "",
+        "summary": stdout.strip().splitlines()[-1] if stdout.strip() else "",
     }
     log(f"bulk import: {out['records_per_s']} records/s; {out['summary']}")
     return out
