@@ -42,7 +42,9 @@ from app.bulk_lines import (
 )
 from app.db import unit_of_work
 from app.errors import AppError
+from app.ingest.locks import lock_alone
 from app.kit.clock import Clock
+from app.kit.retry import retrying
 from app.notifications import repository as notifications_repository
 from app.notifications import service as notifications
 from app.notifications.schemas import ArrivalIn, NotificationCreate, ReplyIn
@@ -127,12 +129,18 @@ class Importer:
         return principal
 
     async def store_batch(self, lines: list[Line | LineError]) -> list[Stored | LineError]:
-        """Store valid lines in one transaction, each in its own savepoint; errors pass through."""
+        """Store valid lines in one transaction, each in its own savepoint; errors pass through.
+        The transaction is run again, whole, when the database asks for it (`app.kit.retry`)."""
         errors: list[Stored | LineError] = [e for e in lines if isinstance(e, LineError)]
         if len(errors) == len(lines):
             return errors
+        return await retrying(partial(self._store_all, lines))
+
+    async def _store_all(self, lines: list[Line | LineError]) -> list[Stored | LineError]:
         outcomes: list[Stored | LineError] = []
         async with unit_of_work(self.sessionmaker) as session:
+            # Hundreds of records' keys: the transaction runs alone among writers instead.
+            await lock_alone(session)
             for line in lines:
                 outcomes.append(await self._store_one(session, line))
         return outcomes

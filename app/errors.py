@@ -92,6 +92,10 @@ class PayloadTooLarge(AppError):
     status, title, slug = 413, "Request body too large", "payload-too-large"
 
 
+class Unavailable(AppError):
+    status, title, slug = 503, "Service unavailable", "unavailable"
+
+
 class InvalidInput(AppError):
     """A 422 with one entry per bad field."""
 
@@ -177,6 +181,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         413: "Request body too large",
         428: "If-Match required",
         422: "Invalid field values",
+        503: "Database unavailable: retry after Retry-After seconds",
     }
     # `model` puts Problem in the components (FastAPI also lists it under application/json); the
     # answers are problem+json, so that entry carries the schema that clients and checks validate.

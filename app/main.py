@@ -19,6 +19,7 @@ from app.db import count_reads, create_engine, create_sessionmaker, is_sqlite, r
 from app.errors import InternalError, install_error_handlers, problem_response
 from app.kit.clock import Clock
 from app.kit.reads_first import ReadsFirst
+from app.kit.retry import RetryMiddleware
 from app.notifications.router import router as notifications_router
 from app.observability import Metrics, RequestContextMiddleware, configure_logging
 from app.ops import router as ops_router
@@ -95,6 +96,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.migration_head = migrate.head_revision()
     install_error_handlers(app)
     app.add_exception_handler(Exception, _unhandled)
+    # Inside the request context: a request run again is still one request, with one id.
+    app.add_middleware(RetryMiddleware, on_retry=app.state.metrics.retried("http"))
     app.add_middleware(
         RequestContextMiddleware,
         metrics=app.state.metrics,

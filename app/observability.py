@@ -4,7 +4,7 @@ import logging
 import sys
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import structlog
@@ -66,6 +66,13 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
+        self.db_retries = Counter(
+            "db_retries_total",
+            "Transactions run again because the database asked for it, by where (http, import, "
+            "sweep) and reason (conflict: a deadlock or serialisation failure; connection: lost)",
+            ["where", "reason"],
+            registry=self.registry,
+        )
         self.writes_gave_way = Counter(
             "writes_gave_way_seconds_total",
             "Seconds writes waited for reads in flight before their statements (READS_FIRST_MS)",
@@ -78,6 +85,10 @@ class Metrics:
             ["rule", "severity"],
             registry=self.registry,
         )
+
+    def retried(self, where: str) -> Callable[[str], None]:
+        """Count a retry of a transaction run from `where`, by its reason."""
+        return lambda reason: self.db_retries.labels(where, reason).inc()
 
     def set_alert_counts(self, counts: Iterable[tuple[str, str, int]]) -> None:
         """Replace the alert gauge's series with (rule, severity, count) rows."""

@@ -10,6 +10,10 @@ guaranteed by the database alone:
   takes the database's single write lock, so sweeps (and all writers) already run one after
   another; a sweep that still waits for the lock after the busy timeout skips.
 
+The sweep takes no key locks: it writes alerts only (under their fingerprint rows), and a reply
+or arrival committed while it evaluates leaves what a sweep just before that reply would have
+left (the rules it runs are resolved by nothing), so every outcome is that of some serial order.
+
 Either way, the alerts themselves never get twins (fingerprint rows, `app.alerts.service`), and a
 notification that already has an alert of a sweep rule is no candidate again, so a sweep that runs
 right after another finds nothing new.
@@ -22,6 +26,7 @@ commit goes through `app.db.commit`, which numbers the alert changes for the fee
 import asyncio
 import time
 from datetime import date, datetime
+from functools import partial
 
 import structlog
 from sqlalchemy import func, select
@@ -33,6 +38,7 @@ from app.alerts.runners import sweep as sweep_runners
 from app.alerts.runners.base import Event
 from app.db import unit_of_work
 from app.kit.clock import Clock
+from app.kit.retry import retrying
 from app.kit.sql import is_postgresql
 from app.observability import Metrics
 
@@ -67,7 +73,14 @@ async def try_sweep(
     sessionmaker: async_sessionmaker[AsyncSession], as_of: date, now: datetime
 ) -> int | None:
     """Run the sweep rules for `as_of`; return how many alerts were raised or updated, or None
-    when another sweep holds the lock and this one was skipped."""
+    when another sweep holds the lock and this one was skipped. Run again, whole, when the
+    database asks for it (`app.kit.retry`)."""
+    return await retrying(partial(_try_sweep, sessionmaker, as_of, now))
+
+
+async def _try_sweep(
+    sessionmaker: async_sessionmaker[AsyncSession], as_of: date, now: datetime
+) -> int | None:
     async with unit_of_work(sessionmaker) as session:
         if not await _lock(session):
             await session.rollback()

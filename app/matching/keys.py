@@ -4,6 +4,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 
 from app.matching.records import NotificationView, SeizureView
+from app.matching.similarity import blocking_keys, party_key
 
 IDENTIFIER_TYPES = ("container", "air_waybill", "bill_of_lading", "invoice")
 BUCKET = "bucket"
@@ -93,3 +94,12 @@ def seizure_lookups(s: SeizureView) -> set[Key]:
     start = _shift_months(s.occurred_on, -MONTHS_BACK)
     quarters = _quarters(start, MONTHS_BACK + MONTHS_AHEAD)
     return _identifiers(s) | _buckets((i.family for i in s.items), seizure_countries(s), quarters)
+
+
+def party_blocks(
+    name: str, country: str | None, lei: str | None, vat: str | None, eori: str | None
+) -> set[str]:
+    """Blocking keys a party spelling is stored under: its country's and '*', so that
+    country-less names find it."""
+    keys = set(blocking_keys(party_key(name, country, lei, vat, eori)))
+    return keys | set(blocking_keys(party_key(name, None))) if country else keys

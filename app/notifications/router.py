@@ -1,5 +1,6 @@
 """HTTP routes of /v1/notifications."""
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Response, status
@@ -15,6 +16,7 @@ from app.errors import problem_responses
 from app.kit.dependencies import ID_PATTERN, ClockDep, Cursor, Limit, RecordId
 from app.kit.types import CountryCode
 from app.notifications import repository, service
+from app.notifications.locks import draft_keys
 from app.notifications.models import KIND, Notification
 from app.notifications.schemas import (
     ArrivalIn,
@@ -73,7 +75,10 @@ async def create_batch(
         notification, created, raised = await service.create(session, principal, item, clock)
         return notification.id, created, alerts.visible_out(raised, principal)
 
-    return BatchOut(results=await idempotency.run_batch(session, body.items, _ADAPTER, create))
+    results = await idempotency.run_batch(
+        session, body.items, _ADAPTER, create, partial(draft_keys, principal)
+    )
+    return BatchOut(results=results)
 
 
 @router.get("", summary="List notifications", responses=_READ)

@@ -13,8 +13,10 @@ from app.alerts.runners.base import Event
 from app.auth.schemas import Principal
 from app.correlation import service as correlation
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.ingest.locks import lock
 from app.kit.clock import Clock
 from app.notifications import repository
+from app.notifications.locks import draft_keys, lock_stored
 from app.notifications.models import KIND, Notification
 from app.notifications.schemas import (
     Arrival,
@@ -41,6 +43,7 @@ async def create(
 ) -> tuple[Notification, bool, list[Alert]]:
     """Store a new notification, or return the stored one for an identical replay."""
     canonical = body.model_dump(mode="json")
+    await lock(session, draft_keys(principal, body))
 
     async def find() -> Notification | None:
         return await repository.get_by_reference(session, principal.authority_id, body.reference)
@@ -152,6 +155,7 @@ async def reply(
     """Record the importing country's reply; an identical retry changes nothing."""
     if principal.country != n.importing_country:
         raise Forbidden("only the importing country replies to a notification")
+    await lock_stored(session, n)
     if n.decision is not None:
         same = n.decision == body.decision and n.decision_reason == body.reason
         if same and body.replied_on in (None, n.replied_on):
@@ -185,6 +189,7 @@ async def arrival(
     """Record receipt by the importing country; an identical retry changes nothing."""
     if principal.country != n.importing_country:
         raise Forbidden("only the importing country confirms an arrival")
+    await lock_stored(session, n)
     items = records.build_items(ARRIVAL_KIND, n.id, body.items)
     received_on = body.received_on or clock.today()
     if received_on < n.notified_on:
@@ -219,6 +224,7 @@ async def withdraw(
     """Withdraw a notification (exporting country)."""
     if principal.country != n.exporting_country:
         raise Forbidden("only the exporting country withdraws a notification")
+    await lock_stored(session, n)
     if n.withdrawn_at is None:
         n.withdrawn_at = clock.now()
         _touch(n, clock)
@@ -236,6 +242,7 @@ async def suspend(
     """Suspend a notification (any country on the route)."""
     if principal.country not in {c for c, _ in _route(n)}:
         raise Forbidden("only a country on the route suspends a notification")
+    await lock_stored(session, n)
     if n.suspended_at is None:
         n.suspended_at = clock.now()
         _touch(n, clock)

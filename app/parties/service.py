@@ -13,7 +13,10 @@ from sqlalchemy import and_, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.correlation.models import CorrelationKey
+from app.ingest import keys
+from app.ingest.locks import lock
 from app.kit.sql import insert_ignoring
+from app.matching.keys import party_blocks
 from app.matching.names import name_tokens, normalize_name
 from app.matching.similarity import (
     PartyKey,
@@ -42,14 +45,6 @@ def spelling(name: str, normalized: str) -> tuple[str, Tokens]:
     if len(normalized) < NAME_MAX:
         return name, tuple(normalized.split())
     return name, tuple(name_tokens(name))
-
-
-def _keys_of(
-    name: str, country: str | None, lei: str | None, vat: str | None, eori: str | None
-) -> set[str]:
-    """Blocking keys under the party's country and under '*' so country-less names find it."""
-    keys = set(blocking_keys(party_key(name, country, lei, vat, eori)))
-    return keys | set(blocking_keys(party_key(name, None))) if country else keys
 
 
 @dataclass
@@ -120,7 +115,7 @@ async def _remember(
     insert = insert_ignoring(session, PartyAlias.__table__, "party_id")
     if (await session.execute(insert, alias)).first() is None:
         return  # stored before, with its blocking keys
-    blocks = _keys_of(name, party.country, key.lei, key.vat, key.eori)
+    blocks = party_blocks(name, party.country, key.lei, key.vat, key.eori)
     if pool is not None:
         pool.add(party, normalized, name, blocks)
     if blocks:
@@ -131,6 +126,7 @@ async def _remember(
 
 async def merge(session: AsyncSession, source: Party, target: Party) -> None:
     """Fold one entity into another: its records, keys, spellings and blocks follow."""
+    await lock(session, {keys.entity(source.id), keys.entity(target.id)})
     children.forget(session)  # kept record parties name the source
     await session.execute(
         update(RecordParty).where(RecordParty.party_id == source.id).values(party_id=target.id)

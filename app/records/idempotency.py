@@ -12,6 +12,8 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.errors import AppError, Conflict, FieldError, validation_errors
+from app.ingest.keys import Key
+from app.ingest.locks import lock
 from app.kit.sql import insert_ignoring
 from app.records.schemas import BatchResult
 
@@ -89,28 +91,40 @@ async def run_batch(
     raw_items: Sequence[Any],
     adapter: TypeAdapter[Any],
     create: Callable[[Any], Awaitable[tuple[str, bool, list[Any]]]],
+    keys_of: Callable[[Any], set[Key]],
 ) -> list[BatchResult]:
-    """Validate and store each item in its own savepoint, so one bad item spoils nothing else."""
-    results = []
+    """Validate every item, lock the keys of the valid ones at once (`app.ingest.locks`), then
+    store each in its own savepoint, so one bad item spoils nothing else."""
+    results: list[BatchResult | None] = []
+    bodies: dict[int, Any] = {}
     for index, raw in enumerate(raw_items):
         try:
-            body = adapter.validate_python(raw)
+            bodies[index] = adapter.validate_python(raw)
         except ValidationError as exc:
             errors = [FieldError(field=f, message=m) for f, m in validation_errors(exc.errors())]
             results.append(BatchResult(index=index, status=422, errors=errors))
             continue
-        try:
-            record_id, created, raised = await in_savepoint(session, partial(create, body))
-        except AppError as exc:
-            problem = exc.problem()
-            errors = problem.errors or [FieldError(field="body", message=problem.detail or "")]
-            if problem.differing_fields:
-                errors = [
-                    FieldError(field=f, message="differs from the stored record")
-                    for f in problem.differing_fields
-                ]
-            results.append(BatchResult(index=index, status=exc.status, errors=errors))
-            continue
-        status = 201 if created else 200
-        results.append(BatchResult(index=index, status=status, id=record_id, alerts=raised))
-    return results
+        results.append(None)
+    await lock(session, {k for body in bodies.values() for k in keys_of(body)})
+    for index, body in bodies.items():
+        results[index] = await _store_item(session, index, partial(create, body))
+    return [r for r in results if r is not None]
+
+
+async def _store_item(
+    session: AsyncSession,
+    index: int,
+    create: Callable[[], Awaitable[tuple[str, bool, list[Any]]]],
+) -> BatchResult:
+    try:
+        record_id, created, raised = await in_savepoint(session, create)
+    except AppError as exc:
+        problem = exc.problem()
+        errors = problem.errors or [FieldError(field="body", message=problem.detail or "")]
+        if problem.differing_fields:
+            errors = [
+                FieldError(field=f, message="differs from the stored record")
+                for f in problem.differing_fields
+            ]
+        return BatchResult(index=index, status=exc.status, errors=errors)
+    return BatchResult(index=index, status=201 if created else 200, id=record_id, alerts=raised)

@@ -14,7 +14,7 @@ from app.errors import InvalidInput
 from app.identifiers import base_mg, mg_to_kg, net_mg
 from app.matching.similarity import PartyKey, party_key
 from app.parties import service as party_service
-from app.records import children, statements
+from app.records import children, locks, statements
 from app.records.models import RecordItem, RecordParty
 from app.records.schemas import (
     ItemIn,
@@ -142,6 +142,8 @@ async def store_parties(
             }
         )
     await session.flush()
+    # Rules and links read what other records say of these entities: wait for writes to them.
+    await locks.lock_entities(session, sorted({r["party_id"] for r in rows}))
     if rows:
         await session.execute(statements.INSERT_PARTIES, rows)
     # Unsaved copies for the caller: the stored rows are not kept in the session.

@@ -1,5 +1,6 @@
 """HTTP routes of /v1/seizures."""
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
@@ -18,6 +19,7 @@ from app.records import idempotency, pages
 from app.records.schemas import BatchOut, EventOut, Page
 from app.reference.query import SubstanceFilter
 from app.seizures import repository, service
+from app.seizures.locks import draft_keys
 from app.seizures.models import KIND, Seizure
 from app.seizures.schemas import (
     IncidentType,
@@ -74,7 +76,10 @@ async def create_batch(
         seizure, created, raised = await service.create(session, principal, item, clock)
         return seizure.id, created, alerts.visible_out(raised, principal)
 
-    return BatchOut(results=await idempotency.run_batch(session, body.items, _ADAPTER, create))
+    results = await idempotency.run_batch(
+        session, body.items, _ADAPTER, create, partial(draft_keys, principal)
+    )
+    return BatchOut(results=results)
 
 
 @router.get("", summary="List seizures and incidents", responses=_READ)

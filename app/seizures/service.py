@@ -13,6 +13,7 @@ from app.alerts.runners.base import Event
 from app.auth.schemas import Principal
 from app.correlation import service as correlation
 from app.errors import Forbidden, NotFound
+from app.ingest.locks import lock
 from app.kit.clock import Clock
 from app.records import children, idempotency
 from app.records import repository as record_repository
@@ -20,6 +21,7 @@ from app.records import service as records
 from app.records.models import RecordItem, RecordParty
 from app.records.schemas import RolePartyIn
 from app.seizures import repository
+from app.seizures.locks import draft_keys, lock_amendment
 from app.seizures.models import KIND, Seizure
 from app.seizures.schemas import (
     SeizureCreate,
@@ -47,6 +49,7 @@ async def create(
 ) -> tuple[Seizure, bool, list[Alert]]:
     """Store a new seizure, or return the stored one for an identical replay."""
     canonical = body.model_dump(mode="json")
+    await lock(session, draft_keys(principal, body))
 
     async def find() -> Seizure | None:
         return await repository.get_by_reference(session, principal.authority_id, body.reference)
@@ -134,6 +137,7 @@ async def amend(
     given = patch.model_dump(exclude_unset=True)
     if not given:
         return []
+    await lock_amendment(session, seizure, patch)
     children.forget(session)
     if patch.items is not None:
         items = records.build_items(KIND, seizure.id, patch.items)

@@ -1,0 +1,1 @@
+"""The write pipeline: drafts, key locks, set reads, decisions, set writes."""
