@@ -29,10 +29,11 @@ class Sizes:
     polls: int  # idle polls and pages measured
     traces: int
     imported: int  # records in the bulk-import file
+    pairs: int  # concurrency: notification and seizure pairs raced across two processes
 
 
-QUICK = Sizes(150, 150, 8, 4, 50, 2, 10_000, 40_000, 50, 10_000, 120, 20, 120)
-FULL = Sizes(1_000, 600, 8, 12, 50, 2, 10_000, 1_000_000, 300, 100_000, 600, 100, 2_000)
+QUICK = Sizes(150, 150, 8, 4, 50, 2, 10_000, 40_000, 50, 10_000, 120, 20, 120, 60)
+FULL = Sizes(1_000, 600, 8, 12, 50, 2, 10_000, 1_000_000, 300, 100_000, 600, 100, 2_000, 300)
 WARMUP = 20
 
 

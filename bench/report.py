@@ -24,6 +24,10 @@ def headline(r: dict[str, Any]) -> dict[str, Any]:
     out["bulk_import.projected_1m_minutes"] = (minutes, minutes < TARGETS["import_minutes_1m"])
     poll = r["feed"]["idle_poll_p99_to_floor"]
     out["feed.idle_poll_p99_to_floor"] = (poll, poll <= TARGETS["idle_poll_to_floor"])
+    c = r.get("concurrency")
+    if c is not None:  # results from before it was measured have none
+        out["concurrency.linked"] = (c["linked"], c["linked"] == c["pairs"])
+        out["concurrency.errors_5xx"] = (c["errors_5xx"], c["errors_5xx"] == 0)
     out["memory.peak_rss_mb"] = (
         r["memory"]["peak_rss_mb"],
         r["memory"]["peak_rss_mb_large_store"] <= 1.5 * r["memory"]["peak_rss_mb_small_store"],
@@ -86,6 +90,36 @@ def _sql_floor(q: dict[str, Any] | None) -> list[str]:
     ]
 
 
+def _concurrency(c: dict[str, Any] | None) -> list[str]:
+    """Records that link, posted at the same instant to two processes (bench/concurrency.py)."""
+    if c is None:  # results from before it was measured
+        return []
+    statuses = ", ".join(f"{n} x {s}" for s, n in c["statuses"].items())
+    return [
+        "## Concurrency (PostgreSQL): a notification and its seizure at the same instant",
+        "",
+        f"{c['pairs']} pairs of a notification and its seizure (same container, substance and "
+        "route, seized a few days after dispatch); the two requests of a pair released together, "
+        "one to each of two `serve` processes on one database, alternating which process gets "
+        f"which record and which is sent first; {c['in_flight']} pairs in flight. Posted one "
+        f"after the other, {c['sequential_linked']} of {c['sequential_pairs']} control pairs "
+        "link.",
+        "",
+        _row("pairs", "count"),
+        _row("---", "---"),
+        _row("raced", c["pairs"]),
+        _row("both records stored", c["stored"]),
+        _row("linked", f"**{c['linked']}**"),
+        _row("with their SEIZURE_MATCHES_NOTIFICATION alert", c["alerts"]),
+        _row("with more than one such alert", c["twin_alerts"]),
+        "",
+        f"Answers 5xx left after the clients' retries: **{c['errors_5xx']}** (503 answers "
+        f"retried: {c['retried_503']}); final answers: {statuses}. {c['seconds']} s; p50 "
+        f"{_n(c['p50_ms'])} ms, p99 {_n(c['p99_ms'])} ms per record, retries included.",
+        "",
+    ]
+
+
 def render(r: dict[str, Any]) -> str:
     """The whole report."""
     s, g, f, t, b, m = (
@@ -113,6 +147,8 @@ def render(r: dict[str, Any]) -> str:
         "growth.postgresql.ratio": "≤ 1.5",
         "bulk_import.projected_1m_minutes": "< 15",
         "feed.idle_poll_p99_to_floor": "≤ 2",
+        "concurrency.linked": f"= {r.get('concurrency', {}).get('pairs')} (every pair)",
+        "concurrency.errors_5xx": "0",
         "memory.peak_rss_mb": "flat (large ≤ 1.5 x small)",
     }
     for key, v in head.items():
@@ -130,6 +166,7 @@ def render(r: dict[str, Any]) -> str:
     ]
     for kind, i in r["ingest"].items():
         lines += _ingest(kind, i)
+    lines += _concurrency(r.get("concurrency"))
     lines += [
         "## Growth (PostgreSQL): per-record cost with the store filled in bulk",
         "",

@@ -19,7 +19,7 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 
-from bench import phases, replay, report, scale
+from bench import concurrency, phases, replay, report, scale
 from bench.machine import machine, provenance
 from bench.pg import DEFAULT_ADMIN_URL, asyncpg_dsn
 from bench.store import log
@@ -62,6 +62,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         try:
             for kind in ("sqlite", "postgresql"):
                 results["ingest"][kind] = await phases.ingest(ctx, kind)
+            results["concurrency"] = await concurrency.measure(ctx)
             st = await scale.Store.create(ctx)
             try:
                 results["growth"] = {"postgresql": await scale.growth(st)}

@@ -13,7 +13,8 @@ import pytest
 from app import migrate
 from app.auth import service as auth_service
 from app.db import create_engine, create_sessionmaker
-from bench import fixtures, report
+from app.identifiers.containers import normalize_container
+from bench import fixtures, pairs, report
 from bench.capture import recording
 from bench.floor import create_app, metadata
 from bench.load import pct
@@ -214,3 +215,58 @@ def test_report_quotes_the_sql_floor_when_measured() -> None:
     text = report.render(r)
     assert "(33.3 a record)" in text
     assert "**50.0 records/s** (1,000,000 in 333.3 min" in text
+
+
+def test_racing_pairs_share_a_container_and_nothing_with_other_pairs() -> None:
+    first, second = pairs.bodies(7, 0), pairs.bodies(7, 1)
+    for notification, seizure in (first, second):
+        (box,) = notification["containers"]
+        assert normalize_container(seizure["containers"][0]) == normalize_container(box) == box
+        assert seizure["occurred_on"] > notification["dispatch_date"]
+    assert first[0]["containers"] != second[0]["containers"]
+    assert first[0]["importer"]["name"] != second[0]["importer"]["name"]
+
+
+def test_report_shows_the_concurrency_figures_when_measured() -> None:
+    r = _results()
+    assert "concurrency.linked" not in report.headline(r)
+    r["concurrency"] = {
+        "pairs": 60,
+        "in_flight": 16,
+        "stored": 59,
+        "linked": 52,
+        "alerts": 52,
+        "twin_alerts": 0,
+        "errors_5xx": 1,
+        "retried_503": 2,
+        "statuses": {"201": 119, "500": 1},
+        "sequential_linked": 3,
+        "sequential_pairs": 3,
+        "seconds": 5.0,
+        "p50_ms": 500.0,
+        "p99_ms": 3000.0,
+    }
+    head = report.headline(r)
+    assert head["concurrency.linked"] == {"value": 52, "met": False}
+    assert head["concurrency.errors_5xx"] == {"value": 1, "met": False}
+    text = report.render(r)
+    assert "| linked | **52** |" in text
+    assert "final answers: 119 x 201, 1 x 500" in text
+
+
+async def test_racing_clients_retry_503_and_count_what_is_left() -> None:
+    answers = iter([503, 503, 201, 500, *[503] * (pairs.RETRIES + 1)])
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        status = next(answers)
+        return httpx.Response(status, json={"id": "x"}, headers={"Retry-After": "0"})
+
+    keys = fixtures.Keys({}, {pairs.EXPORTER: "k", pairs.SEIZER: "k"})
+    tally = pairs.Tally()
+    transport = httpx.MockTransport(answer)
+    async with httpx.AsyncClient(transport=transport, base_url="http://app") as http:
+        assert await pairs.send(http, "/v1/seizures", {}, keys, tally) == "x"
+        assert await pairs.send(http, "/v1/seizures", {}, keys, tally) is None
+        assert await pairs.send(http, "/v1/notifications", {}, keys, tally) is None
+    assert tally.statuses == {201: 1, 500: 1, 503: 1}
+    assert tally.retried_503 == 2 + pairs.RETRIES
