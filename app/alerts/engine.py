@@ -65,7 +65,9 @@ async def dispatch(session: AsyncSession, event: Event, now: datetime) -> list[A
             enabled, _, params = current[code]
             if enabled and registration.resolve and event.trigger in registration.resolves_on:
                 fingerprints, reason = await registration.resolve(session, event, params)
-                changed += await service.resolve(session, fingerprints, reason, now)
+                changed += await service.resolve(
+                    session, fingerprints, reason, now, registration.resolution
+                )
     finally:
         gather.forget_facts(session)
     return changed

@@ -9,7 +9,9 @@ from app.kit.schemas import Strict
 from app.kit.types import Label, Reason
 
 Status = Literal["open", "acknowledged", "investigating", "closed"]
-Resolution = Literal["confirmed_diversion", "false_positive", "legitimate", "duplicate"]
+TriageResolution = Literal["confirmed_diversion", "false_positive", "legitimate", "duplicate"]
+# `cleared` is the service's own: the condition ended (the overdue reply or arrival came).
+Resolution = Literal[TriageResolution, "cleared"]
 Severity = Literal["low", "medium", "high", "critical"]
 Mode = Literal["active", "monitor"]
 
@@ -89,7 +91,9 @@ class AlertPatch(Strict):
     """A triage step; send the alert's ETag in If-Match."""
 
     status: Literal["acknowledged", "investigating", "closed"] | None = None
-    resolution: Resolution | None = None
+    resolution: TriageResolution | None = Field(
+        default=None, description="`cleared` is set by the service alone, when the condition ends."
+    )
     assignee: Label | None = None
     note: Reason | None = None
 

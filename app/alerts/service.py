@@ -188,14 +188,24 @@ async def raised_by(session: AsyncSession, kind: str, record_id: str) -> list[Al
 
 
 def visible_out(alerts: Sequence[Alert], principal: Principal) -> list[AlertOut]:
-    """Render the alerts a caller may see."""
-    return [alert_out(a) for a in alerts if principal.can_see(frozenset(a.countries))]
+    """Render the alerts of an ingest response that the caller may see; alerts of rules in
+    monitor mode are stored but left out (DESIGN.md 2.3), as from the default feed."""
+    return [
+        alert_out(a)
+        for a in alerts
+        if a.mode != "monitor" and principal.can_see(frozenset(a.countries))
+    ]
 
 
 async def resolve(
-    session: AsyncSession, fingerprints: Sequence[str], reason: str, now: datetime
+    session: AsyncSession,
+    fingerprints: Sequence[str],
+    reason: str,
+    now: datetime,
+    resolution: str = "legitimate",
 ) -> list[Alert]:
-    """Close the open alerts of these fingerprints as legitimate: their cause went away."""
+    """Close the open alerts of these fingerprints: their cause went away (`legitimate`), or
+    the condition they reported ended (`cleared`)."""
     if not fingerprints:
         return []
     stmt = select(Alert.id, Alert.fingerprint).where(
@@ -213,7 +223,7 @@ async def resolve(
     for alert in alerts.all():
         if alert.status == "closed":
             continue
-        alert.status, alert.resolution = "closed", "legitimate"
+        alert.status, alert.resolution = "closed", resolution
         alert.updated_at, alert.version = now, alert.version + 1
         note_change(session, alert, "resolved", note=reason)
         closed.append(alert)

@@ -10,9 +10,11 @@ guaranteed by the database alone:
   takes the database's single write lock, so sweeps (and all writers) already run one after
   another; a sweep that still waits for the lock after the busy timeout skips.
 
-The sweep takes no key locks: it writes alerts only (under their fingerprint rows), and a reply
-or arrival committed while it evaluates leaves what a sweep just before that reply would have
-left (the rules it runs are resolved by nothing), so every outcome is that of some serial order.
+The sweep takes no key locks: it writes only the alerts of its own rules, keyed by one
+notification each. It reads each page of candidates under a share lock on their rows, which a
+reply or an arrival takes for update first (`app.notifications.locks.lock_stored`): a reply either
+came before the sweep read the notification (nothing is raised) or waits for the sweep's commit
+and then closes what it raised as `cleared`.
 
 Either way, the alerts themselves never get twins (fingerprint rows, `app.alerts.service`), and a
 notification that already has an alert of a sweep rule is no candidate again, so a sweep that runs

@@ -37,4 +37,5 @@ async def lock_stored(session: AsyncSession, n: Notification) -> None:
             KIND, n.id, items[n.id], parties[n.id], n.transit_countries, n.importing_country
         ),
     )
-    await session.refresh(n)
+    # The row too: the sweep reads its candidates under a share lock (runners/sweep.py).
+    await session.refresh(n, with_for_update=True)

@@ -126,6 +126,49 @@ async def test_closed_reply_overdue_is_not_reopened_by_the_next_sweep(app, clien
     assert await _count(app, REPLY) == 1
 
 
+async def test_a_late_reply_clears_the_open_reply_overdue(app, client, keys, clock):
+    nid = await _post(client, keys)
+    await _sweep(app, clock, "2026-11-18")
+    [raised] = await _alerts(client, keys, REPLY)
+    r = await client.post(
+        f"/v1/notifications/{nid}/reply",
+        json={"decision": "objection", "replied_on": "2026-11-19"},
+        headers=bearer(keys["NG"]),
+    )
+    assert r.status_code == 200, r.text
+    [cleared] = [a for a in r.json()["alerts"] if a["rule"] == REPLY]
+    assert (cleared["id"], cleared["status"], cleared["resolution"]) == (
+        raised["id"],
+        "closed",
+        "cleared",
+    )
+    history = (await client.get(f"/v1/alerts/{raised['id']}", headers=bearer(keys["DE"]))).json()[
+        "history"
+    ]
+    assert history[-1]["change"] == "resolved"
+    assert "the reply came on 2026-11-19" in history[-1]["note"]
+    # The late reply stays in the notification's history; the next sweep raises nothing again.
+    events = await client.get(f"/v1/notifications/{nid}/history", headers=bearer(keys["DE"]))
+    assert [e["event"] for e in events.json()["items"]] == ["created", "replied"]
+    assert await _sweep(app, clock, "2026-11-20") == 0
+    assert await _count(app, REPLY) == 1
+
+
+async def test_cleared_is_the_service_s_own_resolution(app, client, keys, clock):
+    await _post(client, keys)
+    await _sweep(app, clock, "2026-11-18")
+    [alert] = await _alerts(client, keys, REPLY)
+    url = f"/v1/alerts/{alert['id']}"
+    etag = (await client.get(url, headers=bearer(keys["DE"]))).headers["ETag"]
+    r = await client.patch(
+        url,
+        json={"status": "closed", "resolution": "cleared"},
+        headers=bearer(keys["DE"]) | {"If-Match": etag},
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "resolution"
+
+
 # --- ARRIVAL_OVERDUE -----------------------------------------------------------------------------
 
 
@@ -179,6 +222,28 @@ async def test_arrival_overdue_without_expected_date_from_dispatch(app, client, 
     alerts = await _alerts(client, keys, ARRIVAL)
     assert [a["subjects"]["notifications"] for a in alerts] == [[undated], [dispatched]]
     assert any(e["feature"] == "dispatch_date" for e in alerts[1]["evidence"])
+
+
+async def test_a_late_arrival_clears_the_open_arrival_overdue(app, client, keys, clock):
+    nid = await _post(client, keys)
+    await _sweep(app, clock, "2027-02-10")
+    [raised] = await _alerts(client, keys, ARRIVAL)
+    r = await client.post(
+        f"/v1/notifications/{nid}/arrival",
+        json={
+            "received_on": "2027-02-11",
+            "items": [{"substance": "ephedrine", "quantity": 409.6, "unit": "kg"}],
+        },
+        headers=bearer(keys["NG"]),
+    )
+    assert r.status_code == 200, r.text
+    [cleared] = [a for a in r.json()["alerts"] if a["rule"] == ARRIVAL]
+    assert (cleared["id"], cleared["resolution"]) == (raised["id"], "cleared")
+    created, resolved = await _alerts(client, keys, ARRIVAL)  # the feed: one change each
+    assert created["id"] == resolved["id"] == raised["id"]
+    assert resolved["status"] == "closed" and resolved["change"] == "resolved"
+    # The reply never came: its alert stays open.
+    assert [a["status"] for a in await _alerts(client, keys, REPLY)] == ["open"]
 
 
 @pytest.mark.pure

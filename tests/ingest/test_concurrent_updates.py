@@ -1,13 +1,16 @@
 """Changes of stored records that could meet are serialised too: one notification's reply and
-withdrawal, an ALR set twice at once (DESIGN.md §3)."""
+withdrawal, a reply during the sweep, an ALR set twice at once (DESIGN.md §3)."""
 
+from datetime import date
 from typing import Any
 
 import httpx
 import pytest
 
+from app.alerts import sweep
+from app.kit.clock import Clock
 from tests.conftest import bearer
-from tests.ingest.test_concurrency import clients, keys, settings, together
+from tests.ingest.test_concurrency import alerts_now, clients, keys, settings, together
 from tests.payloads import notification
 
 __all__ = ["clients", "keys", "settings"]  # fixtures shared with the record tests
@@ -82,3 +85,26 @@ async def test_one_alr_set_at_once_from_both_processes(
     assert [r.status_code for r in answers] == [200] * 8, [r.text for r in answers]
     listed = await clients[0].get("/v1/alr", params={"country": "NG"}, headers=bearer(keys["NG"]))
     assert [a["year"] for a in listed.json()["items"]] == [year]
+
+
+async def test_a_reply_during_the_sweep_leaves_no_overdue_alert_open(
+    app: Any, clients: list[httpx.AsyncClient], keys: dict[str, str], clock: Clock
+) -> None:
+    ids = await pending(clients[0], keys["DE"], 12)  # each due 2026-11-17
+
+    def reply(i: int, nid: str) -> Any:
+        path, body = f"/v1/notifications/{nid}/reply", {"decision": "no_objection"}
+        return lambda: clients[i % 2].post(path, json=body, headers=bearer(keys["NG"]))
+
+    def sweep_now() -> Any:
+        return sweep.run_sweep(app.state.sessionmaker, date(2026, 11, 20), clock.now())
+
+    calls = [reply(i, nid) for i, nid in enumerate(ids)]
+    answers = await together(*calls[:6], sweep_now, *calls[6:])
+    replies = answers[:6] + answers[7:]
+    assert [r.status_code for r in replies] == [200] * len(ids)
+    # Each reply came either before the sweep read its notification (nothing raised) or after
+    # the sweep committed (raised, then cleared): none is left open.
+    overdue = await alerts_now(clients[0], keys["admin"], rule="REPLY_OVERDUE")
+    assert [a["subjects"]["notifications"] for a in overdue if a["status"] != "closed"] == []
+    assert {a["resolution"] for a in overdue} <= {"cleared"}

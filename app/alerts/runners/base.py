@@ -38,3 +38,4 @@ class Registration:
     run: Runner
     resolves_on: frozenset[Trigger] = frozenset()
     resolve: Resolver | None = None
+    resolution: str = "legitimate"  # what the alerts its resolver closes are closed as

@@ -6,6 +6,9 @@ stays flat however many are overdue. A notification that already has an alert fo
 closed) is no candidate: the fact was raised once, and closing that alert does not make the next
 sweep open a new one a minute later.
 
+The reply (REPLY_OVERDUE) or the arrival (ARRIVAL_OVERDUE) that ends the condition closes the open
+alert with resolution `cleared`, the history entry saying when it came.
+
 Indexes that keep these queries flat (partial, so they hold only the still-open notifications):
 
 - REPLY_OVERDUE:
@@ -21,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, exists, literal, or_, select, tuple_
+from sqlalchemy import ColumnElement, String, bindparam, exists, literal, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.alerts import gather
@@ -29,7 +32,7 @@ from app.alerts.models import AlertFingerprint
 from app.alerts.rules import arrival_overdue, reply_overdue
 from app.alerts.rules.base import Firing
 from app.alerts.rules.facts import NotificationFacts
-from app.alerts.runners.base import Event, Registration, Trigger
+from app.alerts.runners.base import Event, Registration, Resolver, Trigger
 from app.notifications.models import Notification
 
 PAGE = 500
@@ -52,6 +55,7 @@ class SweepRule:
     code: str
     candidates: Callable[[date, dict[str, Any]], list[Candidates]]
     evaluate: Callable[[NotificationFacts, date, dict[str, Any]], list[Firing]]
+    cleared_on: Trigger  # the event that ends the condition: its open alert is closed `cleared`
 
 
 def _not_alerted(code: str) -> ColumnElement[bool]:
@@ -103,8 +107,8 @@ def _arrival(as_of: date, params: dict[str, Any]) -> list[Candidates]:
 RULES: dict[str, SweepRule] = {
     rule.code: rule
     for rule in (
-        SweepRule(reply_overdue.CODE, _reply, reply_overdue.evaluate),
-        SweepRule(arrival_overdue.CODE, _arrival, arrival_overdue.evaluate),
+        SweepRule(reply_overdue.CODE, _reply, reply_overdue.evaluate, "reply"),
+        SweepRule(arrival_overdue.CODE, _arrival, arrival_overdue.evaluate, "arrival"),
     )
 }
 
@@ -141,6 +145,10 @@ async def firing_pages(
     rule = RULES[code]
     for query in rule.candidates(as_of, params):
         async for ids in candidate_pages(session, query, size):
+            # Row locks, which a reply or an arrival waits for (notifications.locks.lock_stored):
+            # one committed since the page was read shows in the facts; one that waits clears
+            # what the sweep raises. Row locks take no room in PostgreSQL's shared lock table.
+            await session.execute(_SHARE, {"ids": ids})
             facts = await gather.notifications(session, ids)
             firings = [f for i in ids if i in facts for f in rule.evaluate(facts[i], as_of, params)]
             if firings:
@@ -157,4 +165,37 @@ def _runner(code: str) -> Any:
     return run
 
 
-REGISTRATIONS = [Registration(code, TRIGGERS, _runner(code)) for code in RULES]
+_SHARE = (
+    select(N.id)
+    .where(N.id.in_(bindparam("ids", expanding=True)))
+    .order_by(N.id)
+    .with_for_update(read=True)
+)
+
+
+def _resolver(rule: SweepRule) -> Resolver:
+    async def cleared(
+        session: AsyncSession, event: Event, params: dict[str, Any]
+    ) -> tuple[list[str], str]:
+        """The rule's alert on the notification the reply or arrival came for."""
+        del params
+        n = await session.get(N, event.record_id) if event.record_id else None
+        if n is None:
+            return [], ""
+        came = n.replied_on if rule.cleared_on == "reply" else n.received_on
+        return [f"{rule.code}:{n.id}"], f"the {rule.cleared_on} came on {came}"
+
+    return cleared
+
+
+REGISTRATIONS = [
+    Registration(
+        code,
+        TRIGGERS,
+        _runner(code),
+        resolves_on=frozenset({rule.cleared_on}),
+        resolve=_resolver(rule),
+        resolution="cleared",
+    )
+    for code, rule in RULES.items()
+]
