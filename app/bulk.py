@@ -42,13 +42,13 @@ from app.bulk_lines import (
 )
 from app.db import unit_of_work
 from app.errors import AppError
-from app.ingest.locks import lock_alone
+from app.ingest import pipeline
+from app.ingest.pipeline import Draft, write_set
 from app.kit.clock import Clock
 from app.kit.retry import retrying
 from app.notifications import repository as notifications_repository
 from app.notifications import service as notifications
 from app.notifications.schemas import ArrivalIn, NotificationCreate, ReplyIn
-from app.records.idempotency import in_savepoint
 from app.seizures import service as seizures
 from app.seizures.schemas import SeizureCreate
 
@@ -137,25 +137,23 @@ class Importer:
         return await retrying(partial(self._store_all, lines))
 
     async def _store_all(self, lines: list[Line | LineError]) -> list[Stored | LineError]:
-        outcomes: list[Stored | LineError] = []
+        drafts = [line if isinstance(line, LineError) else self._draft(line) for line in lines]
         async with unit_of_work(self.sessionmaker) as session:
             # Hundreds of records' keys: the transaction runs alone among writers instead.
-            await lock_alone(session)
-            for line in lines:
-                outcomes.append(await self._store_one(session, line))
-        return outcomes
+            outcomes = await write_set(session, drafts, alone=True, refusals=(AppError, LineError))
+        return [self._outcome(o) for o in outcomes]
 
-    async def _store_one(self, session: AsyncSession, line: Line | LineError) -> Stored | LineError:
-        if isinstance(line, LineError):
-            return line
-        try:
-            return await in_savepoint(session, partial(self._apply, session, line))
-        except AppError as exc:
-            return LineError(app_errors(exc))
-        except LineError as exc:
-            return exc
+    def _draft(self, line: Line) -> Draft[Stored]:
+        return pipeline.draft((), partial(self._apply, line))
 
-    async def _apply(self, session: AsyncSession, line: Line) -> Stored:
+    @staticmethod
+    def _outcome(outcome: Stored | Exception) -> Stored | LineError:
+        if isinstance(outcome, AppError):
+            return LineError(app_errors(outcome))
+        assert not isinstance(outcome, Exception) or isinstance(outcome, LineError)
+        return outcome
+
+    async def _apply(self, line: Line, session: AsyncSession) -> Stored:
         record, body = line.record, line.body
         principal = await self._principal(session, record["authority"], "authority")
         if isinstance(body, NotificationCreate):

@@ -22,10 +22,10 @@ from app.bulk import Importer, Line, Stored, import_file, progress_path
 from app.config import Settings
 from app.db import commit, create_engine, create_sessionmaker
 from app.errors import InvalidInput
+from app.ingest.pipeline import in_savepoint
 from app.kit.clock import Clock
 from app.main import create_app
 from app.notifications.models import Notification
-from app.records.idempotency import in_savepoint
 from app.seizures.models import Seizure
 from tests import payloads
 from tests.conftest import DATABASES, _pg_admin, _pg_url

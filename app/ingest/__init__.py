@@ -1,1 +1,2 @@
-"""The write pipeline: drafts, key locks, set reads, decisions, set writes."""
+"""The write pipeline: drafts (`pipeline`), key locks (`keys`, `locks`); set reads, decisions
+and set writes to come (DESIGN.md section 3)."""

@@ -1,6 +1,5 @@
 """HTTP routes of /v1/notifications."""
 
-from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Response, status
@@ -8,15 +7,14 @@ from pydantic import TypeAdapter
 
 from app.alerts import service as alerts
 from app.alerts.models import Alert
-from app.alerts.schemas import AlertOut
 from app.auth.dependencies import Reporter, Viewer
 from app.auth.schemas import Principal
 from app.db import SessionDep
 from app.errors import problem_responses
+from app.ingest.pipeline import Draft
 from app.kit.dependencies import ID_PATTERN, ClockDep, Cursor, Limit, RecordId
 from app.kit.types import CountryCode
 from app.notifications import repository, service
-from app.notifications.locks import draft_keys
 from app.notifications.models import KIND, Notification
 from app.notifications.schemas import (
     ArrivalIn,
@@ -71,13 +69,12 @@ async def create_batch(
 ) -> BatchOut:
     """Store each item on its own; one result per item, in order."""
 
-    async def create(item: NotificationCreate) -> tuple[str, bool, list[AlertOut]]:
-        notification, created, raised = await service.create(session, principal, item, clock)
-        return notification.id, created, alerts.visible_out(raised, principal)
+    def item(body: NotificationCreate) -> Draft[idempotency.Created]:
+        return service.draft(principal, body, clock).then(
+            lambda stored: (stored[0].id, stored[1], alerts.visible_out(stored[2], principal))
+        )
 
-    results = await idempotency.run_batch(
-        session, body.items, _ADAPTER, create, partial(draft_keys, principal)
-    )
+    results = await idempotency.run_batch(session, body.items, _ADAPTER, item)
     return BatchOut(results=results)
 
 

@@ -3,6 +3,7 @@
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,7 +14,8 @@ from app.alerts.runners.base import Event
 from app.auth.schemas import Principal
 from app.correlation import service as correlation
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.ingest.locks import lock
+from app.ingest import pipeline
+from app.ingest.pipeline import Draft
 from app.kit.clock import Clock
 from app.notifications import repository
 from app.notifications.locks import draft_keys, lock_stored
@@ -38,12 +40,25 @@ OTHERS_FROM = 10  # positions below hold the exporter, importer and consignee
 REPLY_DAYS = 15
 
 
+Created = tuple[Notification, bool, list[Alert]]
+
+
+def draft(principal: Principal, body: NotificationCreate, clock: Clock) -> Draft[Created]:
+    """The write of a new notification (or of its replay), for the pipeline."""
+    return pipeline.draft(draft_keys(principal, body), partial(_create, principal, body, clock))
+
+
 async def create(
     session: AsyncSession, principal: Principal, body: NotificationCreate, clock: Clock
-) -> tuple[Notification, bool, list[Alert]]:
+) -> Created:
     """Store a new notification, or return the stored one for an identical replay."""
+    return await pipeline.write_one(session, draft(principal, body, clock))
+
+
+async def _create(
+    principal: Principal, body: NotificationCreate, clock: Clock, session: AsyncSession
+) -> Created:
     canonical = body.model_dump(mode="json")
-    await lock(session, draft_keys(principal, body))
 
     async def find() -> Notification | None:
         return await repository.get_by_reference(session, principal.authority_id, body.reference)

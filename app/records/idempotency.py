@@ -1,8 +1,6 @@
 """Safe retries: replays of the same body, races on one reference, and batches of many."""
 
-import copy
 from collections.abc import Awaitable, Callable, Sequence
-from functools import partial
 from typing import Any, Protocol, TypeVar, cast
 
 from pydantic import TypeAdapter, ValidationError
@@ -11,9 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.errors import AppError, Conflict, FieldError, validation_errors
-from app.ingest.keys import Key
-from app.ingest.locks import lock
+from app.errors import AppError, Conflict, FieldError, InvalidInput, validation_errors
+from app.ingest.pipeline import Draft, write_set
 from app.kit.sql import insert_ignoring
 from app.records.schemas import BatchResult
 
@@ -72,59 +69,37 @@ async def insert_once(
     return record, True
 
 
-async def in_savepoint(session: AsyncSession, work: Callable[[], Awaitable[T]]) -> T:
-    """Run `work` in a savepoint; if it fails, undo its writes and what it queued for commit."""
-    # Alerts queue their feed entries in session.info for the before-commit hook: a rolled-back
-    # item must not leave entries for alerts or changes that the rollback undid.
-    saved = {key: copy.copy(value) for key, value in session.info.items()}
-    try:
-        async with session.begin_nested():
-            return await work()
-    except BaseException:
-        session.info.clear()
-        session.info.update(saved)
-        raise
+Created = tuple[str, bool, list[Any]]  # a batch item's record id, whether new, its alerts
 
 
 async def run_batch(
     session: AsyncSession,
     raw_items: Sequence[Any],
     adapter: TypeAdapter[Any],
-    create: Callable[[Any], Awaitable[tuple[str, bool, list[Any]]]],
-    keys_of: Callable[[Any], set[Key]],
+    draft: Callable[[Any], Draft[Created]],
 ) -> list[BatchResult]:
-    """Validate every item, lock the keys of the valid ones at once (`app.ingest.locks`), then
-    store each in its own savepoint, so one bad item spoils nothing else."""
-    results: list[BatchResult | None] = []
-    bodies: dict[int, Any] = {}
-    for index, raw in enumerate(raw_items):
+    """Validate every item, then write the valid ones as one set (`app.ingest.pipeline`): their
+    keys locked at once, each in its own savepoint, so one bad item spoils nothing else."""
+    drafts: list[Draft[Created] | Exception] = []
+    for raw in raw_items:
         try:
-            bodies[index] = adapter.validate_python(raw)
+            drafts.append(draft(adapter.validate_python(raw)))
         except ValidationError as exc:
-            errors = [FieldError(field=f, message=m) for f, m in validation_errors(exc.errors())]
-            results.append(BatchResult(index=index, status=422, errors=errors))
-            continue
-        results.append(None)
-    await lock(session, {k for body in bodies.values() for k in keys_of(body)})
-    for index, body in bodies.items():
-        results[index] = await _store_item(session, index, partial(create, body))
-    return [r for r in results if r is not None]
+            drafts.append(InvalidInput(validation_errors(exc.errors())))
+    outcomes = await write_set(session, drafts)
+    return [_result(index, outcome) for index, outcome in enumerate(outcomes)]
 
 
-async def _store_item(
-    session: AsyncSession,
-    index: int,
-    create: Callable[[], Awaitable[tuple[str, bool, list[Any]]]],
-) -> BatchResult:
-    try:
-        record_id, created, raised = await in_savepoint(session, create)
-    except AppError as exc:
-        problem = exc.problem()
-        errors = problem.errors or [FieldError(field="body", message=problem.detail or "")]
-        if problem.differing_fields:
-            errors = [
-                FieldError(field=f, message="differs from the stored record")
-                for f in problem.differing_fields
-            ]
-        return BatchResult(index=index, status=exc.status, errors=errors)
-    return BatchResult(index=index, status=201 if created else 200, id=record_id, alerts=raised)
+def _result(index: int, outcome: Created | Exception) -> BatchResult:
+    if not isinstance(outcome, Exception):
+        record_id, created, raised = outcome
+        return BatchResult(index=index, status=201 if created else 200, id=record_id, alerts=raised)
+    assert isinstance(outcome, AppError)  # the pipeline's only refusal
+    problem = outcome.problem()
+    errors = problem.errors or [FieldError(field="body", message=problem.detail or "")]
+    if problem.differing_fields:
+        errors = [
+            FieldError(field=f, message="differs from the stored record")
+            for f in problem.differing_fields
+        ]
+    return BatchResult(index=index, status=outcome.status, errors=errors)

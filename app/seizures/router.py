@@ -1,6 +1,5 @@
 """HTTP routes of /v1/seizures."""
 
-from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
@@ -8,18 +7,17 @@ from pydantic import TypeAdapter
 
 from app.alerts import service as alerts
 from app.alerts.models import Alert
-from app.alerts.schemas import AlertOut
 from app.auth.dependencies import Reporter, Viewer
 from app.auth.schemas import Principal
 from app.db import SessionDep
 from app.errors import problem_responses
+from app.ingest.pipeline import Draft
 from app.kit.dependencies import ID_PATTERN, ClockDep, Cursor, Limit, RecordId
 from app.kit.types import CountryCode
 from app.records import idempotency, pages
 from app.records.schemas import BatchOut, EventOut, Page
 from app.reference.query import SubstanceFilter
 from app.seizures import repository, service
-from app.seizures.locks import draft_keys
 from app.seizures.models import KIND, Seizure
 from app.seizures.schemas import (
     IncidentType,
@@ -72,13 +70,12 @@ async def create_batch(
 ) -> BatchOut:
     """Store each item on its own; one result per item, in order."""
 
-    async def create(item: SeizureCreate) -> tuple[str, bool, list[AlertOut]]:
-        seizure, created, raised = await service.create(session, principal, item, clock)
-        return seizure.id, created, alerts.visible_out(raised, principal)
+    def item(body: SeizureCreate) -> Draft[idempotency.Created]:
+        return service.draft(principal, body, clock).then(
+            lambda stored: (stored[0].id, stored[1], alerts.visible_out(stored[2], principal))
+        )
 
-    results = await idempotency.run_batch(
-        session, body.items, _ADAPTER, create, partial(draft_keys, principal)
-    )
+    results = await idempotency.run_batch(session, body.items, _ADAPTER, item)
     return BatchOut(results=results)
 
 

@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Sequence
+from functools import partial
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,7 +14,8 @@ from app.alerts.runners.base import Event
 from app.auth.schemas import Principal
 from app.correlation import service as correlation
 from app.errors import Forbidden, NotFound
-from app.ingest.locks import lock
+from app.ingest import pipeline
+from app.ingest.pipeline import Draft
 from app.kit.clock import Clock
 from app.records import children, idempotency
 from app.records import repository as record_repository
@@ -44,12 +46,25 @@ _COLUMNS = (
 )
 
 
+Created = tuple[Seizure, bool, list[Alert]]
+
+
+def draft(principal: Principal, body: SeizureCreate, clock: Clock) -> Draft[Created]:
+    """The write of a new seizure (or of its replay), for the pipeline."""
+    return pipeline.draft(draft_keys(principal, body), partial(_create, principal, body, clock))
+
+
 async def create(
     session: AsyncSession, principal: Principal, body: SeizureCreate, clock: Clock
-) -> tuple[Seizure, bool, list[Alert]]:
+) -> Created:
     """Store a new seizure, or return the stored one for an identical replay."""
+    return await pipeline.write_one(session, draft(principal, body, clock))
+
+
+async def _create(
+    principal: Principal, body: SeizureCreate, clock: Clock, session: AsyncSession
+) -> Created:
     canonical = body.model_dump(mode="json")
-    await lock(session, draft_keys(principal, body))
 
     async def find() -> Seizure | None:
         return await repository.get_by_reference(session, principal.authority_id, body.reference)

@@ -12,8 +12,8 @@ from app.alerts.models import Alert, AlertChange, AlertCountry, AlertFingerprint
 from app.alerts.rules.base import Evidence, Firing
 from app.db import commit
 from app.errors import Conflict
+from app.ingest.pipeline import in_savepoint
 from app.kit.clock import Clock
-from app.records.idempotency import in_savepoint
 from tests.conftest import bearer
 
 CLUSTER = "SEIZURE_CLUSTER"
