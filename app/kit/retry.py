@@ -39,6 +39,13 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
         current = current.__cause__ or current.__context__
 
 
+def _unreachable(error: BaseException) -> bool:
+    """The driver could not reach the server at all: refused, reset, timed out, or asyncpg's
+    plain OSError for every address it tried ("Multiple exceptions: ..."); a missing file or a
+    denied permission is no outage."""
+    return isinstance(error, ConnectionError | TimeoutError) or type(error) is OSError
+
+
 def reason(exc: BaseException) -> str | None:
     """Why the transaction that raised `exc` may be run again (None: it may not)."""
     for error in _chain(exc):
@@ -48,7 +55,7 @@ def reason(exc: BaseException) -> str | None:
                 return CONFLICT
             if error.connection_invalidated or state in _GONE or state.startswith("08"):
                 return CONNECTION
-        elif isinstance(error, OSError):  # the driver could not reach the server at all
+        elif _unreachable(error):
             return CONNECTION
     return None
 

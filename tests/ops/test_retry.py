@@ -34,6 +34,9 @@ def test_reasons() -> None:
     assert reason(db_error("57P01")) == CONNECTION
     assert reason(db_error("08006")) == CONNECTION
     assert reason(ConnectionRefusedError()) == CONNECTION
+    assert reason(OSError("Multiple exceptions: [Errno 111] Connect call failed")) == CONNECTION
+    assert reason(TimeoutError()) == CONNECTION
+    assert reason(FileNotFoundError("demo_data.json")) is None
     assert reason(db_error("23505", IntegrityError)) is None
     assert reason(ValueError("no")) is None
     failed_rollback = RuntimeError("rollback failed")
