@@ -49,6 +49,8 @@ from app.kit.retry import retrying
 from app.notifications import repository as notifications_repository
 from app.notifications import service as notifications
 from app.notifications.schemas import ArrivalIn, NotificationCreate, ReplyIn
+from app.records import service as records
+from app.records.schemas import PartyIn
 from app.seizures import service as seizures
 from app.seizures.schemas import SeizureCreate
 
@@ -144,7 +146,14 @@ class Importer:
         return [self._outcome(o) for o in outcomes]
 
     def _draft(self, line: Line) -> Draft[Stored]:
-        return pipeline.draft((), partial(self._apply, line))
+        body = line.body
+        named: list[PartyIn | None] = []
+        if isinstance(body, NotificationCreate):
+            named = [body.exporter, body.importer, body.consignee, *body.other_parties]
+        elif isinstance(body, SeizureCreate):
+            named = list(body.parties)
+        keys = [records.party_key_of(p) for p in named if p is not None]
+        return pipeline.draft((), partial(self._apply, line), keys)
 
     @staticmethod
     def _outcome(outcome: Stored | Exception) -> Stored | LineError:

@@ -1,9 +1,11 @@
 """The write pipeline's entry: a set of drafts whose keys are locked at once, then each written in
 order, one refused draft spoiling nothing else. A single post is a set of one.
 
-Each draft still writes through its domain's per-record code for now (correlation and the rules
-record by record); the set-based stages of DESIGN.md section 3 (one read per table, decisions in
-memory, one write per table) take that code over stage by stage behind this entry.
+The parties of a whole set are resolved against one pool of candidates read at once (three
+statements a set instead of three a record). Each draft otherwise still writes through its
+domain's per-record code (correlation and the rules record by record); the set-based stages of
+DESIGN.md section 3 (one read per table, decisions in memory, one write per table) take that code
+over stage by stage behind this entry.
 """
 
 import copy
@@ -17,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.errors import AppError
 from app.ingest.keys import Key
 from app.ingest.locks import lock, lock_alone
+from app.matching.similarity import PartyKey
+from app.parties import service as parties
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -28,6 +32,7 @@ class Draft(Generic[T]):
 
     keys: frozenset[Key]
     write: Callable[[AsyncSession], Awaitable[T]]
+    parties: tuple[PartyKey, ...] = ()  # the parties it names, resolved against the set's pool
 
     def then(self, after: Callable[[T], U]) -> "Draft[U]":
         """The same write, its result passed through `after`."""
@@ -36,12 +41,16 @@ class Draft(Generic[T]):
         async def written(session: AsyncSession) -> U:
             return after(await write(session))
 
-        return Draft(self.keys, written)
+        return Draft(self.keys, written, self.parties)
 
 
-def draft(keys: Iterable[Key], write: Callable[[AsyncSession], Awaitable[T]]) -> Draft[T]:
-    """A draft of these keys and this write."""
-    return Draft(frozenset(keys), write)
+def draft(
+    keys: Iterable[Key],
+    write: Callable[[AsyncSession], Awaitable[T]],
+    parties: Iterable[PartyKey] = (),
+) -> Draft[T]:
+    """A draft of these keys, this write and the parties it names."""
+    return Draft(frozenset(keys), write, tuple(parties))
 
 
 async def write_one(session: AsyncSession, one: Draft[T]) -> T:
@@ -57,22 +66,29 @@ async def write_set(
     alone: bool = False,
     refusals: tuple[type[Exception], ...] = (AppError,),
 ) -> list[T | Exception]:
-    """Lock the keys of every draft at once (or run `alone` among writers), then write each in
-    its own savepoint, in order; a draft refused before (an error in its place) or while it
-    writes (one of `refusals`) gives its error in its place."""
+    """Lock the keys of every draft at once (or run `alone` among writers), read the candidates
+    of all their parties at once, then write each in its own savepoint, in order; a draft refused
+    before (an error in its place) or while it writes (one of `refusals`) gives its error in its
+    place."""
+    written = [d for d in drafts if isinstance(d, Draft)]
     if alone:
         await lock_alone(session)
     else:
-        await lock(session, {k for d in drafts if isinstance(d, Draft) for k in d.keys})
+        await lock(session, {k for d in written for k in d.keys})
+    if len(written) > 1:
+        await parties.pool_for_set(session, [p for d in written for p in d.parties])
     out: list[T | Exception] = []
-    for one in drafts:
-        if not isinstance(one, Draft):
-            out.append(one)
-            continue
-        try:
-            out.append(await in_savepoint(session, partial(one.write, session)))
-        except refusals as exc:
-            out.append(exc)
+    try:
+        for one in drafts:
+            if not isinstance(one, Draft):
+                out.append(one)
+                continue
+            try:
+                out.append(await in_savepoint(session, partial(one.write, session)))
+            except refusals as exc:
+                out.append(exc)
+    finally:
+        parties.drop_set_pool(session)
     return out
 
 
@@ -87,4 +103,5 @@ async def in_savepoint(session: AsyncSession, work: Callable[[], Awaitable[T]]) 
     except BaseException:
         session.info.clear()
         session.info.update(saved)
+        parties.drop_set_pool(session)  # it may hold entities and spellings the rollback undid
         raise

@@ -45,7 +45,12 @@ Created = tuple[Notification, bool, list[Alert]]
 
 def draft(principal: Principal, body: NotificationCreate, clock: Clock) -> Draft[Created]:
     """The write of a new notification (or of its replay), for the pipeline."""
-    return pipeline.draft(draft_keys(principal, body), partial(_create, principal, body, clock))
+    named = [body.exporter, body.importer, body.consignee, *body.other_parties]
+    return pipeline.draft(
+        draft_keys(principal, body),
+        partial(_create, principal, body, clock),
+        [records.party_key_of(p) for p in named if p is not None],
+    )
 
 
 async def create(

@@ -4,6 +4,7 @@ Candidates come only from blocking keys (distinctive tokens with the country, to
 identifiers), never from a scan; each candidate's spellings are scored with `same_party`.
 """
 
+import bisect
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -70,8 +71,31 @@ class Pool:
         self.known.add((party.id, normalized))
         for block in blocks & self.blocks.keys():
             held = self.blocks[block]
-            if party.id not in held and len(held) < BLOCK_CAP:
-                held.append(party.id)
+            # As the store reads a block: its BLOCK_CAP smallest ids, in id order.
+            if party.id not in held:
+                bisect.insort(held, party.id)
+                del held[BLOCK_CAP:]
+
+
+POOL = "party_pool"  # on session.info: the candidates of a whole set's parties (`pool_for_set`)
+
+
+async def pool_for_set(session: AsyncSession, keys: Iterable[PartyKey]) -> None:
+    """Load the candidates of every party of a set at once, for its records to resolve theirs
+    against (`set_pool`); the pool takes in what each record adds, as the store would."""
+    session.info[POOL] = await load_pool(session, keys)
+
+
+def set_pool(session: AsyncSession) -> Pool | None:
+    """The set's pool, while a set is written."""
+    pool: Pool | None = session.info.get(POOL)
+    return pool
+
+
+def drop_set_pool(session: AsyncSession) -> None:
+    """Forget the set's pool: the set is written, or a write of it was rolled back (the pool
+    may hold what the rollback undid)."""
+    session.info.pop(POOL, None)
 
 
 async def load_pool(session: AsyncSession, keys: Iterable[PartyKey]) -> Pool:
@@ -124,8 +148,11 @@ async def _remember(
     await session.flush()
 
 
-async def merge(session: AsyncSession, source: Party, target: Party) -> None:
-    """Fold one entity into another: its records, keys, spellings and blocks follow."""
+async def merge(
+    session: AsyncSession, source: Party, target: Party, pool: Pool | None = None
+) -> None:
+    """Fold one entity into another: its records, keys, spellings and blocks follow (into the
+    pool too, when one is given)."""
     await lock(session, {keys.entity(source.id), keys.entity(target.id)})
     children.forget(session)  # kept record parties name the source
     await session.execute(
@@ -148,7 +175,8 @@ async def merge(session: AsyncSession, source: Party, target: Party) -> None:
     await session.execute(delete(CorrelationKey).where(party_key_of, already))
     await session.execute(update(CorrelationKey).where(party_key_of).values(value=target.id))
     for alias in (await repository.aliases(session, [source.id]))[source.id]:
-        await _remember(session, target, alias.name, party_key(alias.name, target.country))
+        key = party_key(alias.name, target.country)
+        await _remember(session, target, alias.name, key, pool)
     source.merged_into = target.id
     for column in ("lei", "vat", "eori"):
         if getattr(target, column) is None and getattr(source, column) is not None:
@@ -177,7 +205,7 @@ async def resolve(
     if by_id is not None:
         twin = await _best_by_name(session, key, pool, exclude=by_id.id)
         if twin is not None and not (twin[0].lei or twin[0].vat or twin[0].eori):
-            await merge(session, twin[0], by_id)
+            await merge(session, twin[0], by_id, pool)
         await _remember(session, by_id, name, key, pool)
         return by_id
     best = await _best_by_name(session, key, pool)

@@ -95,7 +95,8 @@ def build_items(
     return rows
 
 
-def _key(party: PartyIn) -> PartyKey:
+def party_key_of(party: PartyIn) -> PartyKey:
+    """What a party named on a record is resolved by."""
     ids = party.identifiers
     if ids is None:
         return party_key(party.name, party.country)
@@ -112,7 +113,9 @@ async def store_parties(
     """Resolve each (position, role, party) to an entity and store it against the record."""
     rows: list[dict[str, Any]] = []
     parties = list(parties)
-    pool = await party_service.load_pool(session, [_key(p) for _, _, p in parties])
+    pool = party_service.set_pool(session) or await party_service.load_pool(
+        session, [party_key_of(p) for _, _, p in parties]
+    )
     for position, role, party in parties:
         await pause(session)  # matching a party against its candidates is the longest CPU stretch
         ids = party.identifiers

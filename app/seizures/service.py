@@ -51,7 +51,11 @@ Created = tuple[Seizure, bool, list[Alert]]
 
 def draft(principal: Principal, body: SeizureCreate, clock: Clock) -> Draft[Created]:
     """The write of a new seizure (or of its replay), for the pipeline."""
-    return pipeline.draft(draft_keys(principal, body), partial(_create, principal, body, clock))
+    return pipeline.draft(
+        draft_keys(principal, body),
+        partial(_create, principal, body, clock),
+        [records.party_key_of(p) for p in body.parties],
+    )
 
 
 async def create(
