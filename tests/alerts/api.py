@@ -34,6 +34,23 @@ def of_rule(record: Any, rule: str) -> list[Any]:
     return [a for a in record["alerts"] if a["rule"] == rule]
 
 
+async def alerts_now(
+    client: httpx.AsyncClient, headers: dict[str, str], **filters: Any
+) -> list[Any]:
+    """The latest state of every alert the caller sees (monitor mode too): its feed followed to
+    the end."""
+    latest: dict[str, Any] = {}
+    params: dict[str, Any] = {"limit": 500, "include_monitor": True, **filters}
+    while True:
+        r = await client.get("/v1/alerts", params=params, headers=headers)
+        assert r.status_code == 200, r.text
+        page = r.json()
+        if not page["items"]:
+            return list(latest.values())
+        latest |= {a["id"]: a for a in page["items"]}
+        params["cursor"] = page["next_cursor"]
+
+
 async def latest_alerts(client: httpx.AsyncClient, admin_key: str, rule: str) -> list[Any]:
     """The feed's latest state of each alert of a rule."""
     r = await client.get(f"/v1/alerts?rule={rule}", headers=bearer(admin_key))

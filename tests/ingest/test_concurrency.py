@@ -22,6 +22,7 @@ from app.db import is_sqlite
 from app.ingest import locks
 from app.kit.clock import Clock
 from app.main import create_app
+from tests.alerts.api import alerts_now
 from tests.conftest import bearer
 from tests.payloads import notification, seizure
 
@@ -112,25 +113,11 @@ def no_server_error(responses: list[httpx.Response]) -> None:
     assert [b for b in bad if b[1] >= 500] == []
 
 
-async def alerts_now(client: httpx.AsyncClient, admin: str, **filters: Any) -> list[Any]:
-    """The latest state of every alert, read by following the admin's feed to its end."""
-    latest: dict[str, Any] = {}
-    params: dict[str, Any] = {"limit": 500, "include_monitor": True, **filters}
-    while True:
-        r = await client.get("/v1/alerts", params=params, headers=bearer(admin))
-        assert r.status_code == 200, r.text
-        page = r.json()
-        if not page["items"]:
-            return list(latest.values())
-        latest |= {a["id"]: a for a in page["items"]}
-        params["cursor"] = page["next_cursor"]
-
-
 async def matches(client: httpx.AsyncClient, admin: str) -> Counter[str]:
     """How many alerts of SEIZURE_MATCHES_NOTIFICATION each (seizure, notification) has."""
     return Counter(
         f"{a['subjects']['seizures'][0]}:{a['subjects']['notifications'][0]}"
-        for a in await alerts_now(client, admin, rule=MATCH)
+        for a in await alerts_now(client, bearer(admin), rule=MATCH)
     )
 
 
@@ -198,7 +185,7 @@ async def outcome(client: httpx.AsyncClient, keys: dict[str, str], ids: dict[str
         r = await client.get(f"/v1/notifications/{ids[n_ref]}/links", headers=bearer(keys["DE"]))
         assert r.status_code == 200, r.text
         links |= {(n_ref, ref[i["seizure"]["id"]], i["linked"]) for i in r.json()["items"]}
-    latest = await alerts_now(client, keys["admin"])
+    latest = await alerts_now(client, bearer(keys["admin"]))
     alerts = Counter(
         (
             a["rule"],

@@ -9,8 +9,9 @@ import pytest
 
 from app.alerts import sweep
 from app.kit.clock import Clock
+from tests.alerts.api import alerts_now
 from tests.conftest import bearer
-from tests.ingest.test_concurrency import alerts_now, clients, keys, settings, together
+from tests.ingest.test_concurrency import clients, keys, settings, together
 from tests.payloads import notification
 
 __all__ = ["clients", "keys", "settings"]  # fixtures shared with the record tests
@@ -105,6 +106,6 @@ async def test_a_reply_during_the_sweep_leaves_no_overdue_alert_open(
     assert [r.status_code for r in replies] == [200] * len(ids)
     # Each reply came either before the sweep read its notification (nothing raised) or after
     # the sweep committed (raised, then cleared): none is left open.
-    overdue = await alerts_now(clients[0], keys["admin"], rule="REPLY_OVERDUE")
+    overdue = await alerts_now(clients[0], bearer(keys["admin"]), rule="REPLY_OVERDUE")
     assert [a["subjects"]["notifications"] for a in overdue if a["status"] != "closed"] == []
     assert {a["resolution"] for a in overdue} <= {"cleared"}

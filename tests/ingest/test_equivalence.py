@@ -56,6 +56,7 @@ from app.kit.clock import Clock
 from app.matching import keys as keyspace
 from app.matching.records import ItemView, NotificationView, SeizureView
 from app.reference.substances import catalogue
+from tests.alerts.api import alerts_now
 from tests.conftest import bearer
 from tests.ingest.world import ALRS, AUTHORITIES, Record, build, orders
 
@@ -235,20 +236,6 @@ async def every(client: httpx.AsyncClient, admin: dict[str, str], path: str) -> 
         items += page["items"]
         if not page["next_cursor"]:
             return items
-        params["cursor"] = page["next_cursor"]
-
-
-async def alerts_now(client: httpx.AsyncClient, admin: dict[str, str]) -> list[Any]:
-    """The latest state of every alert: the admin's feed (monitor mode too) followed to its end."""
-    latest: dict[str, Any] = {}
-    params: dict[str, Any] = {"limit": 500, "include_monitor": True}
-    while True:
-        r = await client.get("/v1/alerts", params=params, headers=admin)
-        assert r.status_code == 200, r.text
-        page = r.json()
-        if not page["items"]:
-            return list(latest.values())
-        latest |= {a["id"]: a for a in page["items"]}
         params["cursor"] = page["next_cursor"]
 
 
