@@ -49,8 +49,6 @@ from app.kit.retry import retrying
 from app.notifications import repository as notifications_repository
 from app.notifications import service as notifications
 from app.notifications.schemas import ArrivalIn, NotificationCreate, ReplyIn
-from app.records import service as records
-from app.records.schemas import PartyIn
 from app.seizures import service as seizures
 from app.seizures.schemas import SeizureCreate
 
@@ -139,21 +137,29 @@ class Importer:
         return await retrying(partial(self._store_all, lines))
 
     async def _store_all(self, lines: list[Line | LineError]) -> list[Stored | LineError]:
-        drafts = [line if isinstance(line, LineError) else self._draft(line) for line in lines]
         async with unit_of_work(self.sessionmaker) as session:
+            drafts = [await self._draft(session, line) for line in lines]
             # Hundreds of records' keys: the transaction runs alone among writers instead.
             outcomes = await write_set(session, drafts, alone=True, refusals=(AppError, LineError))
         return [self._outcome(o) for o in outcomes]
 
-    def _draft(self, line: Line) -> Draft[Stored]:
+    async def _draft(
+        self, session: AsyncSession, line: Line | LineError
+    ) -> Draft[Stored] | LineError:
+        """The line's draft, as the API's would be; a line naming an unusable authority is
+        refused before the set is written."""
+        if isinstance(line, LineError):
+            return line
+        try:
+            principal = await self._principal(session, line.record["authority"], "authority")
+        except LineError as exc:
+            return exc
         body = line.body
-        named: list[PartyIn | None] = []
         if isinstance(body, NotificationCreate):
-            named = [body.exporter, body.importer, body.consignee, *body.other_parties]
-        elif isinstance(body, SeizureCreate):
-            named = list(body.parties)
-        keys = [records.party_key_of(p) for p in named if p is not None]
-        return pipeline.draft((), partial(self._apply, line), keys)
+            return notifications.draft(principal, body, self.clock).then(_stored)
+        if isinstance(body, SeizureCreate):
+            return seizures.draft(principal, body, self.clock).then(_stored)
+        return pipeline.draft((), partial(self._follow_up, principal, line))
 
     @staticmethod
     def _outcome(outcome: Stored | Exception) -> Stored | LineError:
@@ -162,15 +168,9 @@ class Importer:
         assert not isinstance(outcome, Exception) or isinstance(outcome, LineError)
         return outcome
 
-    async def _apply(self, line: Line, session: AsyncSession) -> Stored:
+    async def _follow_up(self, principal: Principal, line: Line, session: AsyncSession) -> Stored:
+        """A reply or an arrival, to the notification the line names."""
         record, body = line.record, line.body
-        principal = await self._principal(session, record["authority"], "authority")
-        if isinstance(body, NotificationCreate):
-            _, created, raised = await notifications.create(session, principal, body, self.clock)
-            return created, raised if created else []
-        if isinstance(body, SeizureCreate):
-            _, created, raised = await seizures.create(session, principal, body, self.clock)
-            return created, raised if created else []
         exporter = await self._principal(
             session, record["exporter_authority"], "exporter_authority"
         )
@@ -189,6 +189,12 @@ class Importer:
             created = n.received_on is None
             raised = await notifications.arrival(session, principal, n, body, self.clock)
         return created, raised
+
+
+def _stored(outcome: tuple[object, bool, list[Alert]]) -> Stored:
+    """A create's outcome as the import counts it: a replay raised nothing new."""
+    _, created, raised = outcome
+    return created, raised if created else []
 
 
 def import_file(

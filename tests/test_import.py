@@ -1,6 +1,7 @@
 """`precursor-alerts import FILE` as a user runs it: counts, same alerts as the API, resume."""
 
 import asyncio
+import dataclasses
 import json
 import os
 import subprocess
@@ -18,7 +19,7 @@ from app import migrate
 from app.alerts.models import Alert
 from app.auth import service as auth_service
 from app.auth.models import Authority
-from app.bulk import Importer, Line, Stored, import_file, progress_path
+from app.bulk import Importer, LineError, Stored, import_file, progress_path
 from app.config import Settings
 from app.db import commit, create_engine, create_sessionmaker
 from app.errors import InvalidInput
@@ -247,11 +248,18 @@ class _CutAfter(Importer):
         super().__init__(*args, **kwargs)
         self.left = after
 
-    async def _apply(self, session: Any, line: Line) -> Stored:
-        if self.left == 0:
-            raise _Cut
-        self.left -= 1
-        return await super()._apply(session, line)
+    async def _draft(self, session: Any, line: Any) -> Any:
+        drafted = await super()._draft(session, line)
+        if isinstance(drafted, LineError):
+            return drafted
+
+        async def write(s: Any) -> Stored:
+            if self.left == 0:
+                raise _Cut
+            self.left -= 1
+            return await drafted.write(s)
+
+        return dataclasses.replace(drafted, write=write)
 
 
 def test_interrupted_batch_is_redone_without_loss_or_duplicates(tmp_path, make_db):

@@ -2,21 +2,23 @@
 order, one refused draft spoiling nothing else. A single post is a set of one.
 
 The parties of a whole set are resolved against one pool of candidates read at once (three
-statements a set instead of three a record). Each draft otherwise still writes through its
-domain's per-record code (correlation and the rules record by record); the set-based stages of
-DESIGN.md section 3 (one read per table, decisions in memory, one write per table) take that code
-over stage by stage behind this entry.
+statements a set instead of three a record), and each domain reads what its drafts need for the
+whole set first (`Draft.reads`: which references are stored already). Each draft otherwise still
+writes through its domain's per-record code (correlation and the rules record by record); the
+set-based stages of DESIGN.md section 3 (one read per table, decisions in memory, one write per
+table) take that code over stage by stage behind this entry.
 """
 
 import copy
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import AppError
+from app.ingest import replays
 from app.ingest.keys import Key
 from app.ingest.locks import lock, lock_alone
 from app.matching.similarity import PartyKey
@@ -26,6 +28,10 @@ T = TypeVar("T")
 U = TypeVar("U")
 
 
+# A read for a whole set, run once with every draft that names it, before any is written.
+SetRead = Callable[[AsyncSession, Sequence["Draft[Any]"]], Awaitable[None]]
+
+
 @dataclass(frozen=True, slots=True)
 class Draft(Generic[T]):
     """A record's write, ready to run: the keys it could meet others on, and the write itself."""
@@ -33,6 +39,7 @@ class Draft(Generic[T]):
     keys: frozenset[Key]
     write: Callable[[AsyncSession], Awaitable[T]]
     parties: tuple[PartyKey, ...] = ()  # the parties it names, resolved against the set's pool
+    reads: tuple[SetRead, ...] = ()  # what its domain reads for the whole set first
 
     def then(self, after: Callable[[T], U]) -> "Draft[U]":
         """The same write, its result passed through `after`."""
@@ -41,16 +48,17 @@ class Draft(Generic[T]):
         async def written(session: AsyncSession) -> U:
             return after(await write(session))
 
-        return Draft(self.keys, written, self.parties)
+        return Draft(self.keys, written, self.parties, self.reads)
 
 
 def draft(
     keys: Iterable[Key],
     write: Callable[[AsyncSession], Awaitable[T]],
     parties: Iterable[PartyKey] = (),
+    reads: Iterable[SetRead] = (),
 ) -> Draft[T]:
-    """A draft of these keys, this write and the parties it names."""
-    return Draft(frozenset(keys), write, tuple(parties))
+    """A draft of these keys, this write, the parties it names and its domain's set reads."""
+    return Draft(frozenset(keys), write, tuple(parties), tuple(reads))
 
 
 async def write_one(session: AsyncSession, one: Draft[T]) -> T:
@@ -75,10 +83,12 @@ async def write_set(
         await lock_alone(session)
     else:
         await lock(session, {k for d in written for k in d.keys})
-    if len(written) > 1:
-        await parties.pool_for_set(session, [p for d in written for p in d.parties])
     out: list[T | Exception] = []
     try:
+        if len(written) > 1:
+            await parties.pool_for_set(session, [p for d in written for p in d.parties])
+            for read in dict.fromkeys(r for d in written for r in d.reads):
+                await read(session, [d for d in written if read in d.reads])
         for one in drafts:
             if not isinstance(one, Draft):
                 out.append(one)
@@ -89,6 +99,7 @@ async def write_set(
                 out.append(exc)
     finally:
         parties.drop_set_pool(session)
+        session.info.pop(replays.KNOWN, None)
     return out
 
 

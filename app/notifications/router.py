@@ -14,7 +14,7 @@ from app.errors import problem_responses
 from app.ingest.pipeline import Draft
 from app.kit.dependencies import ID_PATTERN, ClockDep, Cursor, Limit, RecordId
 from app.kit.types import CountryCode
-from app.notifications import repository, service
+from app.notifications import repository, service, views
 from app.notifications.models import KIND, Notification
 from app.notifications.schemas import (
     ArrivalIn,
@@ -38,7 +38,7 @@ _WRITE = problem_responses(400, 401, 403, 404, 409, 413, 422)
 async def _one(
     session: SessionDep, notification: Notification, raised: list[Alert], principal: Principal
 ) -> NotificationOut:
-    out = (await service.render(session, [notification]))[0]
+    out = (await views.render(session, [notification]))[0]
     out.alerts = alerts.visible_out(raised, principal)
     return out
 
@@ -100,7 +100,7 @@ async def list_notifications(
         country=country,
         party_id=party,
     )
-    items = await service.render(session, rows)
+    items = await views.render(session, rows)
     return Page(items=items, next_cursor=pages.next_cursor(rows, limit))
 
 
@@ -110,7 +110,7 @@ async def get_notification(
 ) -> NotificationOut:
     """Get one visible notification."""
     notification = await service.get_visible(session, principal, notification_id)
-    return (await service.render(session, [notification]))[0]
+    return (await views.render(session, [notification]))[0]
 
 
 @router.get("/{notification_id}/history", summary="History of a notification", responses=_READ)

@@ -4,6 +4,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 from functools import partial
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,29 +15,25 @@ from app.alerts.runners.base import Event
 from app.auth.schemas import Principal
 from app.correlation import service as correlation
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.ingest import pipeline
+from app.ingest import pipeline, replays
 from app.ingest.pipeline import Draft
 from app.kit.clock import Clock
 from app.notifications import repository
 from app.notifications.locks import draft_keys, lock_stored
 from app.notifications.models import KIND, Notification
 from app.notifications.schemas import (
-    Arrival,
     ArrivalIn,
     NotificationCreate,
-    NotificationOut,
     ReasonIn,
-    Reply,
     ReplyIn,
 )
+from app.notifications.views import OTHERS_FROM
 from app.records import children, idempotency
 from app.records import repository as record_repository
 from app.records import service as records
-from app.records.models import RecordItem
 from app.records.schemas import PartyIn
 
 ARRIVAL_KIND = f"{KIND}_arrival"
-OTHERS_FROM = 10  # positions below hold the exporter, importer and consignee
 REPLY_DAYS = 15
 
 
@@ -50,6 +47,7 @@ def draft(principal: Principal, body: NotificationCreate, clock: Clock) -> Draft
         draft_keys(principal, body),
         partial(_create, principal, body, clock),
         [records.party_key_of(p) for p in named if p is not None],
+        [_read_stored],
     )
 
 
@@ -60,6 +58,12 @@ async def create(
     return await pipeline.write_one(session, draft(principal, body, clock))
 
 
+async def _read_stored(session: AsyncSession, drafts: Sequence[Draft[Any]]) -> None:
+    """Which references of a set's notifications are stored already: one statement for the set."""
+    pairs = [(k[2], k[3]) for d in drafts for k in d.keys if k[:2] == ("reference", KIND)]
+    await replays.read(session, Notification, pairs)
+
+
 async def _create(
     principal: Principal, body: NotificationCreate, clock: Clock, session: AsyncSession
 ) -> Created:
@@ -68,7 +72,9 @@ async def _create(
     async def find() -> Notification | None:
         return await repository.get_by_reference(session, principal.authority_id, body.reference)
 
-    existing = await find()
+    existing = await replays.stored(
+        session, Notification, principal.authority_id, body.reference, find
+    )
     if existing is not None:
         return await _replay(session, existing, canonical)
     if body.importing_country == principal.country:
@@ -271,58 +277,3 @@ async def suspend(
         )
         return await engine.dispatch(session, Event("status", n.id), clock.now())
     return []
-
-
-async def render(session: AsyncSession, rows: Sequence[Notification]) -> list[NotificationOut]:
-    """Build the API view of notifications, loading their children in bulk."""
-    items, parties = await records.load_children(session, KIND, [n.id for n in rows])
-    out = []
-    for n in rows:
-        own = parties[n.id]
-        main = {p.role: records.party_out(p) for p in own if p.position < OTHERS_FROM}
-        others = [records.party_out(p) for p in own if p.position >= OTHERS_FROM]
-        arrived: list[RecordItem] = items.get(f"{n.id}:arrival", [])
-        out.append(
-            NotificationOut(
-                **{c: getattr(n, c) for c in _PLAIN},
-                exporter=main["exporter"],
-                importer=main["importer"],
-                consignee=main.get("consignee"),
-                other_parties=others,
-                items=[records.item_out(i) for i in items[n.id]],
-                reply=Reply(decision=n.decision, reason=n.decision_reason, replied_on=n.replied_on)
-                if n.decision and n.replied_on
-                else None,
-                arrival=Arrival(
-                    received_on=n.received_on, items=[records.item_out(i) for i in arrived]
-                )
-                if n.received_on
-                else None,
-            )
-        )
-    return out
-
-
-_PLAIN = (
-    "id",
-    "reference",
-    "status",
-    "exporting_country",
-    "importing_country",
-    "notified_on",
-    "reply_due_date",
-    "exit_point",
-    "entry_point",
-    "transit_countries",
-    "transport_mode",
-    "dispatch_date",
-    "expected_arrival_date",
-    "containers",
-    "bill_of_lading",
-    "air_waybill",
-    "invoice_number",
-    "import_permit",
-    "end_use",
-    "created_at",
-    "updated_at",
-)

@@ -5,7 +5,17 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, insert, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    insert,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.records.models import RecordCountry, RecordItem, RecordParty
@@ -49,6 +59,22 @@ async def get_by_reference(
     cls: Any = model
     params = {"authority_id": authority_id, "reference": reference}
     found: M | None = (await session.scalars(_by_reference(cls), params)).first()
+    return found
+
+
+REFERENCES_AT_ONCE = 500  # (authority, reference) pairs per statement: two parameters each
+
+
+async def by_references(
+    session: AsyncSession, model: type[M], pairs: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], M]:
+    """Records by (authority id, reference), many at once (a statement per 500)."""
+    cls: Any = model
+    found: dict[tuple[str, str], M] = {}
+    for start in range(0, len(pairs), REFERENCES_AT_ONCE):
+        chunk = list(pairs[start : start + REFERENCES_AT_ONCE])
+        stmt = select(cls).where(tuple_(cls.authority_id, cls.reference).in_(chunk))
+        found |= {(r.authority_id, r.reference): r for r in await session.scalars(stmt)}
     return found
 
 

@@ -3,6 +3,7 @@
 import uuid
 from collections.abc import Sequence
 from functools import partial
+from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +15,7 @@ from app.alerts.runners.base import Event
 from app.auth.schemas import Principal
 from app.correlation import service as correlation
 from app.errors import Forbidden, NotFound
-from app.ingest import pipeline
+from app.ingest import pipeline, replays
 from app.ingest.pipeline import Draft
 from app.kit.clock import Clock
 from app.records import children, idempotency
@@ -55,6 +56,7 @@ def draft(principal: Principal, body: SeizureCreate, clock: Clock) -> Draft[Crea
         draft_keys(principal, body),
         partial(_create, principal, body, clock),
         [records.party_key_of(p) for p in body.parties],
+        [_read_stored],
     )
 
 
@@ -65,6 +67,12 @@ async def create(
     return await pipeline.write_one(session, draft(principal, body, clock))
 
 
+async def _read_stored(session: AsyncSession, drafts: Sequence[Draft[Any]]) -> None:
+    """Which references of a set's seizures are stored already: one statement for the set."""
+    pairs = [(k[2], k[3]) for d in drafts for k in d.keys if k[:2] == ("reference", KIND)]
+    await replays.read(session, Seizure, pairs)
+
+
 async def _create(
     principal: Principal, body: SeizureCreate, clock: Clock, session: AsyncSession
 ) -> Created:
@@ -73,7 +81,7 @@ async def _create(
     async def find() -> Seizure | None:
         return await repository.get_by_reference(session, principal.authority_id, body.reference)
 
-    existing = await find()
+    existing = await replays.stored(session, Seizure, principal.authority_id, body.reference, find)
     if existing is not None:
         return await _replay(session, existing, canonical)
     seizure_id = str(uuid.uuid4())

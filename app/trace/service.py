@@ -11,7 +11,7 @@ from app.correlation import repository as correlation_repository
 from app.correlation import service as correlation
 from app.correlation.models import Link
 from app.correlation.schemas import EvidenceOut
-from app.notifications import service as notification_service
+from app.notifications import views as notification_views
 from app.notifications.models import KIND as NOTIFICATION
 from app.notifications.models import Notification
 from app.notifications.schemas import NotificationOut
@@ -114,7 +114,7 @@ async def _matches(
     rows = {n.id: n for n in [await session.get(Notification, i) for i in ids] if n is not None}
     visible = [i for i in ids if principal.can_see(countries[i])]
     rendered = {
-        n.id: n for n in await notification_service.render(session, [rows[i] for i in visible])
+        n.id: n for n in await notification_views.render(session, [rows[i] for i in visible])
     }
     matches: list[Match] = []
     source: Source | None = None
