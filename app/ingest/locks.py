@@ -8,7 +8,7 @@ or rollback. Every writer takes ids in ascending order, and the id order is one 
   exclusively (and nothing else) by a larger set, a batch or an import transaction, which then
   runs alone. So a large set costs one lock, not thousands (the shared lock table holds
   `max_locks_per_transaction` x connections), and no set ever waits holding half its keys;
-- the record keys (`app.ingest.keys`: references, identifiers, blocking keys, totals, groups);
+- the record keys (`app.ingest.keys`: references, identifiers, blocking keys, ALRs, routes);
 - the entity keys, the largest ids: a party's entity is known only once its names are resolved,
   after the record keys are held, so entities always come last.
 

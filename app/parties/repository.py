@@ -91,9 +91,11 @@ _HELD = (
 _BLOCKED_PG = select(_KEYS.c.key, _HELD.c.party_id).select_from(_KEYS.join(_HELD, true()))
 
 
-async def blocked_map(session: AsyncSession, keys: Iterable[str], cap: int) -> dict[str, list[str]]:
-    """Return the party ids under each blocking key; keys held by more than `cap` parties get
-    none (too common to tell parties apart)."""
+async def blocked_map(
+    session: AsyncSession, keys: Iterable[str], cap: int, common: set[str] | None = None
+) -> dict[str, list[str]]:
+    """Return the party ids under each blocking key, in id order; keys held by more than `cap`
+    parties get none (too common to tell parties apart), and go into `common` if given."""
     wanted = sorted(set(keys))
     out: dict[str, list[str]] = {k: [] for k in wanted}
     shared = {"cap": cap + 1}
@@ -105,6 +107,8 @@ async def blocked_map(session: AsyncSession, keys: Iterable[str], cap: int) -> d
         )
     for key, party_id in rows:
         out[key].append(party_id)
+    if common is not None:
+        common.update(k for k, ids in out.items() if len(ids) > cap)
     return {k: ids if len(ids) <= cap else [] for k, ids in out.items()}
 
 

@@ -57,6 +57,7 @@ class Pool:
     parties: dict[str, Party]
     spellings: dict[str, list[tuple[str, Tokens]]]
     known: set[tuple[str, str]]  # (party id, normalised name) of the spellings held
+    common: set[str]  # blocks too common to hold (more than BLOCK_CAP parties)
 
     def candidates(self, lookups: list[str], exclude: str | None) -> list[Party]:
         """Live entities under these keys, in key order."""
@@ -69,12 +70,14 @@ class Pool:
         self.parties.setdefault(party.id, party)
         self.spellings.setdefault(party.id, []).append(spelling(name, normalized))
         self.known.add((party.id, normalized))
-        for block in blocks & self.blocks.keys():
+        for block in (blocks & self.blocks.keys()) - self.common:
             held = self.blocks[block]
-            # As the store reads a block: its BLOCK_CAP smallest ids, in id order.
+            # As the store reads a block: its ids in id order, none once it holds too many.
             if party.id not in held:
                 bisect.insort(held, party.id)
-                del held[BLOCK_CAP:]
+                if len(held) > BLOCK_CAP:
+                    held.clear()
+                    self.common.add(block)
 
 
 POOL = "party_pool"  # on session.info: the candidates of a whole set's parties (`pool_for_set`)
@@ -100,9 +103,9 @@ def drop_set_pool(session: AsyncSession) -> None:
 
 async def load_pool(session: AsyncSession, keys: Iterable[PartyKey]) -> Pool:
     """Load the candidates of several parties at once."""
-    blocks = await repository.blocked_map(
-        session, {b for key in keys for b in blocking_keys(key)}, BLOCK_CAP
-    )
+    common: set[str] = set()
+    wanted = {b for key in keys for b in blocking_keys(key)}
+    blocks = await repository.blocked_map(session, wanted, BLOCK_CAP, common)
     ids = list(dict.fromkeys(i for held in blocks.values() for i in held))
     parties = {p.id: p for p in await repository.live(session, ids)}
     held = await repository.aliases(session, list(parties))
@@ -110,7 +113,7 @@ async def load_pool(session: AsyncSession, keys: Iterable[PartyKey]) -> Pool:
         i: [spelling(a.name, a.normalized_name) for a in found] for i, found in held.items()
     }
     known = {(a.party_id, a.normalized_name) for found in held.values() for a in found}
-    return Pool(blocks, parties, spellings, known)
+    return Pool(blocks, parties, spellings, known, common)
 
 
 async def _best_by_name(
