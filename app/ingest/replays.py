@@ -1,7 +1,7 @@
 """Which references of a set are stored already, read for the whole set in one statement a kind,
 so that each record of the set need not look its own up (`stored`)."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +18,17 @@ async def read(session: AsyncSession, model: type[Any], pairs: list[tuple[str, s
     known = session.info.setdefault(KNOWN, {})
     for pair in pairs:
         known[(model, *pair)] = rows.get(pair)
+
+
+def reader(model: type[Any], kind: str) -> Callable[[AsyncSession, Sequence[Any]], Awaitable[None]]:
+    """The set read of one kind of record (a `Draft.reads`): which references its drafts lock
+    (`keys.reference`) are stored already, in one statement for the set."""
+
+    async def read_set(session: AsyncSession, drafts: Sequence[Any]) -> None:
+        pairs = [(k[2], k[3]) for d in drafts for k in d.keys if k[:2] == ("reference", kind)]
+        await read(session, model, pairs)
+
+    return read_set
 
 
 async def stored(

@@ -1,10 +1,8 @@
 """Business rules of notifications: idempotent create, replies, arrivals, status changes."""
 
 import uuid
-from collections.abc import Sequence
 from datetime import timedelta
 from functools import partial
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,6 +35,7 @@ ARRIVAL_KIND = f"{KIND}_arrival"
 REPLY_DAYS = 15
 
 
+_READ_STORED = replays.reader(Notification, KIND)
 Created = tuple[Notification, bool, list[Alert]]
 
 
@@ -47,7 +46,7 @@ def draft(principal: Principal, body: NotificationCreate, clock: Clock) -> Draft
         draft_keys(principal, body),
         partial(_create, principal, body, clock),
         [records.party_key_of(p) for p in named if p is not None],
-        [_read_stored],
+        [_READ_STORED],
     )
 
 
@@ -56,12 +55,6 @@ async def create(
 ) -> Created:
     """Store a new notification, or return the stored one for an identical replay."""
     return await pipeline.write_one(session, draft(principal, body, clock))
-
-
-async def _read_stored(session: AsyncSession, drafts: Sequence[Draft[Any]]) -> None:
-    """Which references of a set's notifications are stored already: one statement for the set."""
-    pairs = [(k[2], k[3]) for d in drafts for k in d.keys if k[:2] == ("reference", KIND)]
-    await replays.read(session, Notification, pairs)
 
 
 async def _create(

@@ -3,7 +3,6 @@
 import uuid
 from collections.abc import Sequence
 from functools import partial
-from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,6 +46,7 @@ _COLUMNS = (
 )
 
 
+_READ_STORED = replays.reader(Seizure, KIND)
 Created = tuple[Seizure, bool, list[Alert]]
 
 
@@ -56,7 +56,7 @@ def draft(principal: Principal, body: SeizureCreate, clock: Clock) -> Draft[Crea
         draft_keys(principal, body),
         partial(_create, principal, body, clock),
         [records.party_key_of(p) for p in body.parties],
-        [_read_stored],
+        [_READ_STORED],
     )
 
 
@@ -65,12 +65,6 @@ async def create(
 ) -> Created:
     """Store a new seizure, or return the stored one for an identical replay."""
     return await pipeline.write_one(session, draft(principal, body, clock))
-
-
-async def _read_stored(session: AsyncSession, drafts: Sequence[Draft[Any]]) -> None:
-    """Which references of a set's seizures are stored already: one statement for the set."""
-    pairs = [(k[2], k[3]) for d in drafts for k in d.keys if k[:2] == ("reference", KIND)]
-    await replays.read(session, Seizure, pairs)
 
 
 async def _create(
