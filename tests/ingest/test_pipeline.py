@@ -1,0 +1,79 @@
+"""The pipeline's set stages read once for a whole set what each record used to read for itself."""
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+from sqlalchemy import event
+
+from tests.conftest import bearer
+from tests.payloads import notification
+
+SET = 12
+
+
+@contextmanager
+def statements(app: Any) -> Iterator[Counter[str]]:
+    """Count the statements the app sends, by the table they read first (the candidates of
+    parties by `party_blocks` wherever it stands: PostgreSQL reads it in a LATERAL join)."""
+    seen: Counter[str] = Counter()
+
+    def count(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
+        flat = " ".join(sql.split())
+        if flat.startswith("SELECT") and (table := re.search(r"FROM (\w+)", flat)):
+            by_pairs = "(notifications.authority_id, notifications.reference) IN" in flat
+            blocks = "FROM party_blocks" in flat
+            name = "party_blocks" if blocks else table.group(1)
+            seen["notifications by references" if by_pairs else name] += 1
+
+    sync = app.state.engine.sync_engine
+    event.listen(sync, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(sync, "before_cursor_execute", count)
+
+
+def drafts(n: int) -> list[dict[str, Any]]:
+    return [
+        notification(
+            f"DE-SET-{i:03d}",
+            exporter={"name": f"Exportwerk {chr(65 + i)}{chr(75 + i)} GmbH", "country": "DE"},
+            importer={"name": f"Importadora {chr(66 + i)}{chr(80 + i)} Ltd", "country": "NG"},
+            consignee=None,
+            other_parties=[],
+            containers=[],
+            bill_of_lading=None,
+            invoice_number=None,
+        )
+        for i in range(n)
+    ]
+
+
+async def test_a_batch_reads_its_parties_and_stored_references_once(
+    app: Any, client: httpx.AsyncClient, make_key: Any
+) -> None:
+    key = await make_key("DE")
+    bodies = drafts(SET)
+    stored = await client.post(
+        "/v1/notifications/batch", json={"items": bodies[:2]}, headers=bearer(key)
+    )
+    assert [r["status"] for r in stored.json()["results"]] == [201, 201]
+
+    with statements(app) as seen:
+        r = await client.post(
+            "/v1/notifications/batch", json={"items": bodies}, headers=bearer(key)
+        )
+    assert [x["status"] for x in r.json()["results"]] == [200, 200] + [201] * (SET - 2)
+    assert seen["notifications by references"] == 1  # not one look-up per record
+    assert seen["party_blocks"] == 1  # the candidates of every party of the set
+    assert seen["party_aliases"] <= 1
+
+    # The records resolved against the set's pool exactly as one at a time: both parties of each
+    # record are entities of their own, and a replay names the entities of the first post.
+    listed = await client.get("/v1/notifications", params={"limit": 100}, headers=bearer(key))
+    exporters = {n["reference"]: n["exporter"]["party_id"] for n in listed.json()["items"]}
+    assert len(set(exporters.values())) == SET
