@@ -68,9 +68,12 @@ def delays() -> Iterator[float]:
 
 
 async def retrying(
-    work: Callable[[], Awaitable[T]], on_retry: Callable[[str], None] | None = None
+    work: Callable[[], Awaitable[T]],
+    on_retry: Callable[[str], None] | None = None,
+    still: Callable[[], bool] = lambda: True,
 ) -> T:
-    """Run `work` (a whole transaction); again after a pause while the database says so."""
+    """Run `work` (a whole transaction); again after a pause while the database says so and
+    `still` allows it."""
     pauses = delays()
     while True:
         try:
@@ -78,7 +81,7 @@ async def retrying(
         except Exception as exc:
             why = reason(exc)
             pause = next(pauses, None)
-            if why is None or pause is None:
+            if why is None or pause is None or not still():
                 raise
         if on_retry is not None:
             on_retry(why)
@@ -100,7 +103,7 @@ class RetryMiddleware:
         body: list[Message] = []  # the request's messages as read, replayed to later attempts
         started = False
 
-        async def replay() -> Receive:
+        def replay() -> Receive:
             queue = list(body)
 
             async def receive_again() -> Message:
@@ -117,22 +120,16 @@ class RetryMiddleware:
             started = started or message["type"] == "http.response.start"
             await send(message)
 
-        pauses = delays()
-        while True:
-            try:
-                await self.app(scope, await replay(), watched)
-                return
-            except Exception as exc:
-                why = None if started else reason(exc)
-                pause = next(pauses, None)
-                if why is None:
-                    raise
-                if pause is None:
-                    log.warning("database unavailable", reason=why, error=repr(exc))
-                    break
-            if self.on_retry is not None:
-                self.on_retry(why)
-            await asyncio.sleep(pause)
-        problem = Unavailable("the database is unavailable; retry shortly").problem()
-        headers = {"Retry-After": str(RETRY_AFTER_S)}
-        await problem_response(problem, headers=headers)(scope, receive, send)
+        async def attempt() -> None:
+            await self.app(scope, replay(), watched)
+
+        try:
+            await retrying(attempt, self.on_retry, still=lambda: not started)
+        except Exception as exc:
+            why = None if started else reason(exc)
+            if why is None:
+                raise
+            log.warning("database unavailable", reason=why, error=repr(exc))
+            problem = Unavailable("the database is unavailable; retry shortly").problem()
+            headers = {"Retry-After": str(RETRY_AFTER_S)}
+            await problem_response(problem, headers=headers)(scope, receive, send)
