@@ -21,23 +21,12 @@ total, a shared value), so two writes that could fire the same alert already sha
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from app.matching.keys import party_blocks
+from app.matching.similarity import PartyKey
 from app.reference.substances import catalogue
 
 Key = tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class PartyName:
-    """A party as a record names it: what its blocking keys are built from."""
-
-    name: str
-    country: str | None = None
-    lei: str | None = None
-    vat: str | None = None
-    eori: str | None = None
 
 
 def reference(kind: str, authority_id: str, value: str) -> Key:
@@ -73,7 +62,7 @@ def identifiers(
     return keys
 
 
-def parties(named: Iterable[PartyName]) -> set[Key]:
+def parties(named: Iterable[PartyKey]) -> set[Key]:
     """The blocking keys of the parties' names: those they are stored and looked up under."""
     return {
         ("block", block)

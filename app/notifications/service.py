@@ -26,7 +26,7 @@ from app.notifications.schemas import (
     ReplyIn,
 )
 from app.notifications.views import OTHERS_FROM
-from app.records import children, idempotency
+from app.records import children, idempotency, locks
 from app.records import repository as record_repository
 from app.records import service as records
 from app.records.schemas import PartyIn
@@ -45,7 +45,7 @@ def draft(principal: Principal, body: NotificationCreate, clock: Clock) -> Draft
     return pipeline.draft(
         draft_keys(principal, body),
         partial(_create, principal, body, clock),
-        [records.party_key_of(p) for p in named if p is not None],
+        [locks.party_key_of(p) for p in named if p is not None],
         [_READ_STORED],
     )
 

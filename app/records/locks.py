@@ -1,4 +1,5 @@
-"""The lock keys of records as drafts and as stored, for the services that write them."""
+"""The keys of records as drafts and as stored: what their writes lock, and the party keys
+that their parties are resolved and locked by."""
 
 from collections.abc import Iterable, Sequence
 
@@ -7,23 +8,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.ingest import keys
 from app.ingest.keys import Key
 from app.ingest.locks import lock
+from app.matching.similarity import PartyKey, party_key
 from app.records.models import RecordItem, RecordParty
 from app.records.schemas import PartyIn
 
 
+def party_key_of(party: PartyIn) -> PartyKey:
+    """What a party named on a record is resolved by."""
+    ids = party.identifiers
+    if ids is None:
+        return party_key(party.name, party.country)
+    return party_key(party.name, party.country, ids.lei, ids.vat, ids.eori)
+
+
 def party_keys(parties: Iterable[PartyIn | None]) -> set[Key]:
     """The blocking keys of the parties a draft names."""
-    return keys.parties(
-        keys.PartyName(
-            p.name,
-            p.country,
-            p.identifiers.lei if p.identifiers else None,
-            p.identifiers.vat if p.identifiers else None,
-            p.identifiers.eori if p.identifiers else None,
-        )
-        for p in parties
-        if p is not None
-    )
+    return keys.parties(party_key_of(p) for p in parties if p is not None)
 
 
 def stored_keys(

@@ -12,7 +12,6 @@ from app.auth.schemas import Principal
 from app.db import pause
 from app.errors import InvalidInput
 from app.identifiers import base_mg, mg_to_kg, net_mg
-from app.matching.similarity import PartyKey, party_key
 from app.parties import service as party_service
 from app.records import children, locks, statements
 from app.records.models import RecordItem, RecordParty
@@ -95,14 +94,6 @@ def build_items(
     return rows
 
 
-def party_key_of(party: PartyIn) -> PartyKey:
-    """What a party named on a record is resolved by."""
-    ids = party.identifiers
-    if ids is None:
-        return party_key(party.name, party.country)
-    return party_key(party.name, party.country, ids.lei, ids.vat, ids.eori)
-
-
 async def store_parties(
     session: AsyncSession,
     kind: str,
@@ -114,7 +105,7 @@ async def store_parties(
     rows: list[dict[str, Any]] = []
     parties = list(parties)
     pool = party_service.set_pool(session) or await party_service.load_pool(
-        session, [party_key_of(p) for _, _, p in parties]
+        session, [locks.party_key_of(p) for _, _, p in parties]
     )
     for position, role, party in parties:
         await pause(session)  # matching a party against its candidates is the longest CPU stretch

@@ -17,7 +17,7 @@ from app.errors import Forbidden, NotFound
 from app.ingest import pipeline, replays
 from app.ingest.pipeline import Draft
 from app.kit.clock import Clock
-from app.records import children, idempotency
+from app.records import children, idempotency, locks
 from app.records import repository as record_repository
 from app.records import service as records
 from app.records.models import RecordItem, RecordParty
@@ -55,7 +55,7 @@ def draft(principal: Principal, body: SeizureCreate, clock: Clock) -> Draft[Crea
     return pipeline.draft(
         draft_keys(principal, body),
         partial(_create, principal, body, clock),
-        [records.party_key_of(p) for p in body.parties],
+        [locks.party_key_of(p) for p in body.parties],
         [_READ_STORED],
     )
 
