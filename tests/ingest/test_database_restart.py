@@ -57,16 +57,19 @@ async def test_posts_survive_a_database_restart(pg_cluster: Cluster, mode: StopM
         key = await _key(application, "DE")
         transport = httpx.ASGITransport(app=application)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            in_flow = asyncio.Event()
 
             async def one_client(c: int) -> list[tuple[str, list[int]]]:
                 out = []
                 for i in range(EACH):
                     body = notification(f"DE-RESTART-{c}-{i}", containers=[])
                     out.append((body["reference"], await _post_until_stored(client, key, body)))
+                    if i == 1:
+                        in_flow.set()  # some stored, most still to come
                 return out
 
             async def restart() -> None:
-                await asyncio.sleep(0.3)  # the clients are in full flow by then
+                await in_flow.wait()
                 await asyncio.to_thread(pg_cluster.restart, mode)
 
             *posted, _ = await asyncio.gather(*(one_client(c) for c in range(CLIENTS)), restart())
