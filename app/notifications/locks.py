@@ -10,17 +10,23 @@ from app.notifications.models import KIND, Notification
 from app.notifications.schemas import NotificationCreate
 from app.records import locks
 from app.records import service as records
+from app.records.schemas import PartyIn
+
+
+def named(body: NotificationCreate) -> list[PartyIn]:
+    """The parties a notification names, in their order."""
+    parties = [body.exporter, body.importer, body.consignee, *body.other_parties]
+    return [p for p in parties if p is not None]
 
 
 def draft_keys(principal: Principal, body: NotificationCreate) -> set[Key]:
     """What a new notification could meet other writes on (`app.ingest.keys`)."""
-    parties = [body.exporter, body.importer, body.consignee, *body.other_parties]
     return (
         {keys.reference(KIND, principal.authority_id, body.reference)}
         | keys.identifiers(
             body.containers, body.air_waybill, body.bill_of_lading, body.invoice_number
         )
-        | locks.party_keys(parties)
+        | locks.party_keys(named(body))
         | keys.goods(
             (i.substance for i in body.items), body.transit_countries, body.importing_country
         )

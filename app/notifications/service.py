@@ -17,7 +17,7 @@ from app.ingest import pipeline, replays
 from app.ingest.pipeline import Draft
 from app.kit.clock import Clock
 from app.notifications import repository
-from app.notifications.locks import draft_keys, lock_stored
+from app.notifications.locks import draft_keys, lock_stored, named
 from app.notifications.models import KIND, Notification
 from app.notifications.schemas import (
     ArrivalIn,
@@ -41,11 +41,10 @@ Created = tuple[Notification, bool, list[Alert]]
 
 def draft(principal: Principal, body: NotificationCreate, clock: Clock) -> Draft[Created]:
     """The write of a new notification (or of its replay), for the pipeline."""
-    named = [body.exporter, body.importer, body.consignee, *body.other_parties]
     return pipeline.draft(
         draft_keys(principal, body),
         partial(_create, principal, body, clock),
-        [locks.party_key_of(p) for p in named if p is not None],
+        [locks.party_key_of(p) for p in named(body)],
         [_READ_STORED],
     )
 
