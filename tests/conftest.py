@@ -106,6 +106,14 @@ async def _reset(application: Any, seeded: dict[Any, Any]) -> None:
 
 
 @pytest.fixture
+async def other_app(app: object, settings: Settings, clock: Clock) -> AsyncIterator[object]:
+    """A second server process: its own engine and pool on the same database."""
+    application = create_app(settings, clock)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
 async def client(app: object) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client talking to the app over ASGI."""
     transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]

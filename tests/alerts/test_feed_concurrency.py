@@ -24,7 +24,6 @@ from app.config import Settings
 from app.db import before_commit, commit, is_sqlite
 from app.kit.clock import Clock
 from app.kit.pagination import decode_cursor
-from app.main import create_app
 from tests.conftest import bearer
 from tests.payloads import notification, seizure
 
@@ -46,14 +45,6 @@ def settings(settings: Settings) -> Settings:
 def postgresql(database_url: str) -> None:
     if is_sqlite(database_url):
         pytest.skip("SQLite serialises writers (BEGIN IMMEDIATE): no concurrent transactions")
-
-
-@pytest.fixture
-async def other_app(app: Any, settings: Settings, clock: Clock) -> AsyncIterator[Any]:
-    """A second server process: its own engine and pool on the same database."""
-    application = create_app(settings, clock)
-    async with application.router.lifespan_context(application):
-        yield application
 
 
 @pytest.fixture

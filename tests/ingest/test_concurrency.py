@@ -20,8 +20,6 @@ from app.alerts.models import Alert
 from app.config import Settings
 from app.db import is_sqlite
 from app.ingest import locks
-from app.kit.clock import Clock
-from app.main import create_app
 from tests.alerts.api import alerts_now
 from tests.conftest import bearer
 from tests.payloads import notification, seizure
@@ -39,17 +37,15 @@ def settings(settings: Settings) -> Settings:
 
 @pytest.fixture
 async def clients(
-    app: Any, client: httpx.AsyncClient, settings: Settings, clock: Clock
+    client: httpx.AsyncClient, other_app: Any, settings: Settings
 ) -> AsyncIterator[list[httpx.AsyncClient]]:
-    """One client per server process: two on PostgreSQL, one on SQLite."""
+    """One client per server process: two on PostgreSQL, one on SQLite (one process there)."""
     if is_sqlite(settings.database_url):
         yield [client, client]
         return
-    other = create_app(settings, clock)
-    async with other.router.lifespan_context(other):
-        transport = httpx.ASGITransport(app=other)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as second:
-            yield [client, second]
+    transport = httpx.ASGITransport(app=other_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as second:
+        yield [client, second]
 
 
 @pytest.fixture
