@@ -1,7 +1,7 @@
 """Store drafts in bulk with COPY: the rows the services would write, keys computed by the app.
 
-The correlation keys are not guessed: each draft becomes the `NotificationView`/`SeizureView` the
-correlation service would load for it (ignored values removed the same way), and
+The correlation keys are not guessed: each draft becomes the facts (`app.records.facts`) the
+correlation service would see for it (ignored values removed the same way), and
 `app.matching.keys.notification_keys/seizure_keys` produce the keys. Seizures taken from a
 notification also get the link the service would store (`score_pair`), so the links table is not
 empty; weaker chance links between unrelated records are not computed in bulk.
@@ -21,9 +21,9 @@ from app.identifiers import base_mg, net_mg, normalize_awb, normalize_container
 from app.matching import keys as keyspace
 from app.matching.keys import Key
 from app.matching.names import normalize_name
-from app.matching.records import ItemView, NotificationView, PartyView, SeizureView
 from app.matching.scoring import STORE_THRESHOLD, score_pair
 from app.notifications.schemas import NotificationCreate
+from app.records.facts import ItemFacts, NotificationFacts, PartyFacts, SeizureFacts, item_facts
 from app.seizures.schemas import SeizureCreate
 from bench.world import Draft, Firm, Good
 
@@ -112,18 +112,25 @@ class Loader:
             self._items[(good.code, quantity, unit)] = cached
         return cached
 
-    def _item_views(self, d: Draft) -> tuple[ItemView, ...]:
-        return tuple(ItemView(g.code, g.family, self._masses(g, q, u)[1]) for g, q, u in d.items)
+    def _item_facts(self, d: Draft) -> tuple[ItemFacts, ...]:
+        return tuple(item_facts(g.code, *self._masses(g, q, u)) for g, q, u in d.items)
 
-    def _party_views(self, d: Draft) -> tuple[PartyView, ...]:
+    def _party_facts(self, d: Draft) -> tuple[PartyFacts, ...]:
         return tuple(
-            PartyView(role, f.id, f.country)
+            PartyFacts(role, f.id, f.name, f.country)
             for _, role, f in d.parties
             if ("party_name", self.normalized[f.id]) not in self.ignored
         )
 
-    def _kept(self, key_type: str, value: str | None) -> str | None:
-        return None if value is None or (key_type, value) in self.ignored else value
+    def _identifiers(self, d: Draft) -> frozenset[tuple[str, str]]:
+        awb, bol, invoice = self._documents(d)
+        found = {("container", c) for c in self._containers(d)}
+        found |= {
+            (t, v)
+            for t, v in (("air_waybill", awb), ("bill_of_lading", bol), ("invoice", invoice))
+            if v
+        }
+        return frozenset(found) - self.ignored
 
     def _containers(self, d: Draft) -> list[str]:
         return list(dict.fromkeys(normalize_container(c) for c in d.body.get("containers", [])))
@@ -136,57 +143,50 @@ class Loader:
             d.body.get("invoice_number"),
         )
 
-    def notification_view(self, d: Draft) -> NotificationView:
-        """The view the correlation service would load for a stored notification."""
+    def notification_facts(self, d: Draft) -> NotificationFacts:
+        """The facts the correlation service would see for a stored notification."""
         b = d.body
-        awb, bol, invoice = self._documents(d)
-        ignored_containers = {v for t, v in self.ignored if t == "container"}
-        return NotificationView(
+        notified_on = datetime.fromisoformat(b["notified_on"]).date()
+        return NotificationFacts(
             id=d.id,
             reference=b["reference"],
             exporting_country=d.country,
             importing_country=b["importing_country"],
             transit_countries=tuple(b.get("transit_countries", [])),
-            notified_on=datetime.fromisoformat(b["notified_on"]).date(),
+            notified_on=notified_on,
+            reply_due_date=notified_on,  # not what the app stores; correlation ignores it
             dispatch_date=datetime.fromisoformat(b["dispatch_date"]).date()
             if "dispatch_date" in b
             else None,
-            items=self._item_views(d),
-            parties=self._party_views(d),
-            containers=frozenset(self._containers(d)) - ignored_containers,
-            air_waybill=self._kept("air_waybill", awb),
-            bill_of_lading=self._kept("bill_of_lading", bol),
-            invoice_number=self._kept("invoice", invoice),
-            status="pending",
+            items=self._item_facts(d),
+            parties=self._party_facts(d),
+            identifiers=self._identifiers(d),
         )
 
-    def seizure_view(self, d: Draft) -> SeizureView:
-        """The view the correlation service would load for a stored seizure."""
+    def seizure_facts(self, d: Draft) -> SeizureFacts:
+        """The facts the correlation service would see for a stored seizure."""
         b = d.body
-        awb, bol, invoice = self._documents(d)
-        ignored_containers = {v for t, v in self.ignored if t == "container"}
-        return SeizureView(
+        return SeizureFacts(
             id=d.id,
             reference=b["reference"],
+            type=b["type"],
+            reporting_country=d.country,
             country=b["country"],
+            place=b.get("place"),
             occurred_on=datetime.fromisoformat(b["occurred_on"]).date(),
-            items=self._item_views(d),
-            parties=self._party_views(d),
             origin_country=b.get("origin_country"),
             destination_country=b.get("destination_country"),
             transit_countries=tuple(b.get("transit_countries", [])),
-            containers=frozenset(self._containers(d)) - ignored_containers,
-            air_waybill=self._kept("air_waybill", awb),
-            bill_of_lading=self._kept("bill_of_lading", bol),
-            invoice_number=self._kept("invoice", invoice),
-            declared_as=tuple(i["declared_as"] for i in b["items"] if i.get("declared_as")),
+            items=self._item_facts(d),
+            parties=self._party_facts(d),
+            identifiers=self._identifiers(d),
         )
 
     def keys(self, d: Draft) -> set[Key]:
         """The correlation keys the app stores for a draft."""
         if d.kind == "notification":
-            return keyspace.notification_keys(self.notification_view(d))
-        return keyspace.seizure_keys(self.seizure_view(d))
+            return keyspace.notification_keys(self.notification_facts(d))
+        return keyspace.seizure_keys(self.seizure_facts(d))
 
     # Rows.
 
@@ -220,7 +220,7 @@ class Loader:
 
     def _notification(self, d: Draft, out: dict[str, list[Row]]) -> None:
         b = d.body
-        view = self.notification_view(d)
+        view = self.notification_facts(d)
         h = int(d.id[:8], 16)
         notified = view.notified_on
         roll = h % 100
@@ -242,7 +242,7 @@ class Loader:
              b["importing_country"], json.dumps(b.get("transit_countries", [])), notified,
              notified + timedelta(days=15), view.dispatch_date, None, None, None,
              b.get("transport_mode"), json.dumps(containers), b.get("bill_of_lading"),
-             view.air_waybill, b.get("invoice_number"), None, None, decision,
+             self._documents(d)[0], b.get("invoice_number"), None, None, decision,
              "end user unknown" if decision == "objection" else None, replied, received, None,
              None, request, 1, created, created)
         )  # fmt: skip
@@ -253,14 +253,14 @@ class Loader:
 
     def _seizure(self, d: Draft, out: dict[str, list[Row]]) -> None:
         b = d.body
-        view = self.seizure_view(d)
+        view = self.seizure_facts(d)
         created = _at(view.occurred_on + timedelta(days=2), int(d.id[:8], 16) % 36000)
         request = json.dumps(self._s_defaults | b, separators=(",", ":"))
         out["seizures"].append(
             (d.id, self.authorities[d.country], b["reference"], b["type"], d.country,
              view.occurred_on, b["country"], None, view.origin_country,
              view.destination_country, json.dumps(b.get("transit_countries", [])),
-             json.dumps(self._containers(d)), b.get("bill_of_lading"), view.air_waybill,
+             json.dumps(self._containers(d)), b.get("bill_of_lading"), self._documents(d)[0],
              b.get("invoice_number"), json.dumps(b.get("modus_operandi", [])), None, request, 1,
              created, created)
         )  # fmt: skip
@@ -270,7 +270,7 @@ class Loader:
         pairs |= {(c, "transit") for c in view.transit_countries}
         pairs |= {(f.country, "party") for _, _, f in d.parties}
         if d.matched is not None:
-            n = self.notification_view(d.matched)
+            n = self.notification_facts(d.matched)
             scored = score_pair(view, n)
             if scored.score >= STORE_THRESHOLD:
                 evidence = [

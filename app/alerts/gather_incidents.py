@@ -14,13 +14,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, CompoundSelect, Integer, Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.alerts.gather import LIMIT, memo, memo_each
+from app.alerts.gather import LIMIT
 from app.correlation import repository as correlation
 from app.correlation.models import CorrelationKey, Link
+from app.ingest import facts
 from app.kit.sql import in_chunks, union_of
 from app.notifications.models import KIND as NOTIFICATION
 from app.notifications.models import Notification
-from app.parties.models import Party
 from app.records.models import RecordParty
 from app.seizures.models import KIND as SEIZURE
 from app.seizures.models import Seizure
@@ -28,30 +28,12 @@ from app.seizures.models import Seizure
 Key = tuple[str, str]
 CHUNK = 100  # parts per UNION: well under SQLite's 500 terms and its bound-parameter limit
 
+
 # Statements are built once (per shape) and reused: building one costs more than running it,
 # and a reused one hits the compiled cache without recomputing its cache key.
-_IGNORED_PARTIES = select(Party.id).where(
-    Party.id.in_(bindparam("ids", expanding=True)),
-    Party.normalized_name.in_(bindparam("names", expanding=True)),
-)
-
-
 async def ignored_parties(session: AsyncSession, party_ids: Iterable[str]) -> set[str]:
     """Return which of these entities carry a name on the ignored list ("TO ORDER" ...)."""
-    wanted = sorted(set(party_ids))
-    if not wanted:
-        return set()
-    ignored = await memo(session, ("ignored",), lambda: correlation.ignored(session))
-    names = sorted(v for t, v in ignored if t == "party_name")
-    if not names:
-        return set()
-
-    async def load() -> set[str]:
-        params = {"ids": wanted, "names": names}
-        return set((await session.scalars(_IGNORED_PARTIES, params)).all())
-
-    # Every incident runner asks about the same parties of the event.
-    return await memo(session, ("ignored_parties", *wanted), load)
+    return await facts.ignored_entities(session, party_ids, await correlation.ignored(session))
 
 
 PARTY_CAP = 200
@@ -83,9 +65,9 @@ async def _usable(session: AsyncSession, kind: str, party_ids: Collection[str]) 
         )
         return dict.fromkeys(missing, 0) | dict(rows)
 
-    # Each lookup of each incident runner asks again about the event's parties: one statement
-    # counts those not asked about yet.
-    counts = await memo_each(session, ("party_count", kind), wanted, count)
+    # Each lookup of each incident runner asks again about the event's parties, and the records
+    # of a set name the same ones: one statement counts those not counted yet this transaction.
+    counts = await facts.mentions(session, kind, wanted, count)
     return [party_id for party_id in wanted if counts[party_id] <= PARTY_CAP]
 
 

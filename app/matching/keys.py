@@ -3,8 +3,8 @@
 from collections.abc import Iterable, Iterator
 from datetime import date
 
-from app.matching.records import NotificationView, SeizureView
 from app.matching.similarity import blocking_keys, party_key
+from app.records.facts import NotificationFacts, SeizureFacts
 
 IDENTIFIER_TYPES = ("container", "air_waybill", "bill_of_lading", "invoice")
 BUCKET = "bucket"
@@ -30,18 +30,8 @@ def _shift_months(day: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def _identifiers(view: NotificationView | SeizureView) -> set[Key]:
-    keys = {("container", c) for c in view.containers}
-    keys |= {
-        (t, v)
-        for t, v in (
-            ("air_waybill", view.air_waybill),
-            ("bill_of_lading", view.bill_of_lading),
-            ("invoice", view.invoice_number),
-        )
-        if v
-    }
-    return keys | {(PARTY, p.party_id) for p in view.parties}
+def _identifiers(facts: NotificationFacts | SeizureFacts) -> set[Key]:
+    return set(facts.identifiers) | {(PARTY, p.party_id) for p in facts.parties}
 
 
 def _buckets(
@@ -56,17 +46,17 @@ def _buckets(
     }
 
 
-def notification_countries(n: NotificationView) -> list[str]:
+def notification_countries(n: NotificationFacts) -> list[str]:
     """Return the countries a notified consignment passes."""
     return [n.exporting_country, n.importing_country, *n.transit_countries]
 
 
-def seizure_countries(s: SeizureView) -> list[str | None]:
+def seizure_countries(s: SeizureFacts) -> list[str | None]:
     """Return the countries a seizure points to."""
     return [s.country, s.origin_country, s.destination_country, *s.transit_countries]
 
 
-def notification_keys(n: NotificationView) -> set[Key]:
+def notification_keys(n: NotificationFacts) -> set[Key]:
     """Keys a notification stores."""
     quarter = next(_quarters(n.shipped_on, 0))
     return _identifiers(n) | _buckets(
@@ -74,13 +64,13 @@ def notification_keys(n: NotificationView) -> set[Key]:
     )
 
 
-def seizure_keys(s: SeizureView) -> set[Key]:
+def seizure_keys(s: SeizureFacts) -> set[Key]:
     """Keys a seizure stores."""
     quarter = next(_quarters(s.occurred_on, 0))
     return _identifiers(s) | _buckets((i.family for i in s.items), seizure_countries(s), [quarter])
 
 
-def notification_lookups(n: NotificationView) -> set[Key]:
+def notification_lookups(n: NotificationFacts) -> set[Key]:
     """Seizure keys worth looking up for a notification: its own, and buckets after dispatch."""
     start = _shift_months(n.shipped_on, -MONTHS_AHEAD)
     quarters = _quarters(start, MONTHS_BACK + MONTHS_AHEAD)
@@ -89,7 +79,7 @@ def notification_lookups(n: NotificationView) -> set[Key]:
     )
 
 
-def seizure_lookups(s: SeizureView) -> set[Key]:
+def seizure_lookups(s: SeizureFacts) -> set[Key]:
     """Notification keys worth looking up for a seizure: its own, and buckets before it."""
     start = _shift_months(s.occurred_on, -MONTHS_BACK)
     quarters = _quarters(start, MONTHS_BACK + MONTHS_AHEAD)

@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass
 from datetime import timedelta
 
-from app.matching.records import NotificationView, SeizureView
+from app.records.facts import NotificationFacts, SeizureFacts
 
 PRIOR = -8.0
 LINK_THRESHOLD = 0.7
@@ -66,21 +66,19 @@ class Score:
         return self.score >= LINK_THRESHOLD
 
 
-def _identifiers(s: SeizureView, n: NotificationView) -> list[Evidence]:
-    out = [
-        Evidence("container", f"{c} on both", WEIGHTS["container"])
-        for c in sorted(s.containers & n.containers)
-    ][:1]
-    pairs = (
-        ("air_waybill", s.air_waybill, n.air_waybill),
-        ("bill_of_lading", s.bill_of_lading, n.bill_of_lading),
-        ("invoice", s.invoice_number, n.invoice_number),
-    )
-    out += [Evidence(f, f"{a} on both", WEIGHTS[f]) for f, a, b in pairs if a and a == b]
+def _identifiers(s: SeizureFacts, n: NotificationFacts) -> list[Evidence]:
+    shared = sorted(s.identifiers & n.identifiers)
+    out = [Evidence(t, f"{v} on both", WEIGHTS[t]) for t, v in shared if t == "container"][:1]
+    out += [
+        Evidence(f, f"{v} on both", WEIGHTS[f])
+        for f in ("air_waybill", "bill_of_lading", "invoice")
+        for t, v in shared
+        if t == f
+    ]
     return out
 
 
-def _parties(s: SeizureView, n: NotificationView) -> list[Evidence]:
+def _parties(s: SeizureFacts, n: NotificationFacts) -> list[Evidence]:
     notified = {p.party_id: p.role for p in n.parties}
     out: dict[str, Evidence] = {}
     for p in s.parties:
@@ -104,7 +102,7 @@ def _parties(s: SeizureView, n: NotificationView) -> list[Evidence]:
     return list(out.values())
 
 
-def _substance(s: SeizureView, n: NotificationView) -> list[Evidence]:
+def _substance(s: SeizureFacts, n: NotificationFacts) -> list[Evidence]:
     codes = {i.substance_code for i in n.items}
     families = {i.family for i in n.items}
     seized = {i.substance_code for i in s.items}
@@ -117,7 +115,7 @@ def _substance(s: SeizureView, n: NotificationView) -> list[Evidence]:
     return [Evidence("substance_differs", detail, WEIGHTS["substance_differs"])]
 
 
-def _route(s: SeizureView, n: NotificationView) -> list[Evidence]:
+def _route(s: SeizureFacts, n: NotificationFacts) -> list[Evidence]:
     route = {n.exporting_country, n.importing_country, *n.transit_countries}
     out = []
     if s.origin_country == n.exporting_country:
@@ -135,7 +133,7 @@ def _route(s: SeizureView, n: NotificationView) -> list[Evidence]:
     return out
 
 
-def _dates(s: SeizureView, n: NotificationView) -> list[Evidence]:
+def _dates(s: SeizureFacts, n: NotificationFacts) -> list[Evidence]:
     shipped = n.shipped_on
     days = (s.occurred_on - shipped).days
     if s.occurred_on < shipped - timedelta(days=EARLY_TOLERANCE_DAYS):
@@ -149,7 +147,7 @@ def _dates(s: SeizureView, n: NotificationView) -> list[Evidence]:
     return [Evidence("date_window", f"seized {days} days after dispatch", WEIGHTS["date_window"])]
 
 
-def _quantity(s: SeizureView, n: NotificationView) -> list[Evidence]:
+def _quantity(s: SeizureFacts, n: NotificationFacts) -> list[Evidence]:
     families = {i.family for i in s.items}
     seized = sum(i.base_mg for i in s.items if i.family in families)
     notified = sum(i.base_mg for i in n.items if i.family in families)
@@ -166,7 +164,7 @@ def _quantity(s: SeizureView, n: NotificationView) -> list[Evidence]:
     return [Evidence("quantity_within", detail, WEIGHTS["quantity_within"])] if ratio < 0.5 else []
 
 
-def score_pair(s: SeizureView, n: NotificationView) -> Score:
+def score_pair(s: SeizureFacts, n: NotificationFacts) -> Score:
     """Score how likely a seizure came from a notified consignment, with the evidence."""
     evidence = [
         *_identifiers(s, n),

@@ -14,7 +14,7 @@ from sqlalchemy import and_, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.correlation.models import CorrelationKey
-from app.ingest import keys
+from app.ingest import facts, keys
 from app.ingest.locks import lock
 from app.kit.sql import insert_ignoring
 from app.matching.keys import party_blocks
@@ -29,7 +29,6 @@ from app.matching.similarity import (
 )
 from app.parties import repository
 from app.parties.models import Party, PartyAlias, PartyBlock
-from app.records import children
 from app.records.models import RecordParty
 
 BLOCK_CAP = 50
@@ -157,7 +156,7 @@ async def merge(
     """Fold one entity into another: its records, keys, spellings and blocks follow (into the
     pool too, when one is given)."""
     await lock(session, {keys.entity(source.id), keys.entity(target.id)})
-    children.forget(session)  # kept record parties name the source
+    facts.forget(session)  # kept record parties name the source
     await session.execute(
         update(RecordParty).where(RecordParty.party_id == source.id).values(party_id=target.id)
     )
@@ -231,6 +230,7 @@ async def resolve(
     )
     session.add(party)
     await session.flush()
+    facts.created_entity(session, party.id)
     await _remember(session, party, name, key, pool)
     return party
 

@@ -14,7 +14,7 @@ from app.alerts.runners.base import Event
 from app.auth.schemas import Principal
 from app.correlation import service as correlation
 from app.errors import Forbidden, NotFound
-from app.ingest import pipeline, replays
+from app.ingest import facts, pipeline, replays
 from app.ingest.pipeline import Draft
 from app.kit.clock import Clock
 from app.records import children, idempotency, locks
@@ -159,7 +159,7 @@ async def amend(
     if not given:
         return []
     await lock_amendment(session, seizure, patch)
-    children.forget(session)
+    facts.forget(session)
     if patch.items is not None:
         items = records.build_items(KIND, seizure.id, patch.items)
         await session.execute(

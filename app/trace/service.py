@@ -158,9 +158,8 @@ async def _matches(
 async def _related(
     session: AsyncSession, principal: Principal, seizure: Seizure, graph: _GraphBuilder, root: str
 ) -> list[Related]:
-    ignored = await correlation_repository.ignored(session)
-    view = (await correlation.seizure_views(session, [seizure.id], ignored))[seizure.id]
-    found = await correlation.related_seizures(session, view)
+    seen = (await correlation.seizures_seen(session, [seizure.id]))[seizure.id]
+    found = await correlation.related_seizures(session, seen)
     ids = sorted(found)[:MAX_RELATED]
     countries = await records.countries_of_many(session, SEIZURE, ids)
     rows = {s.id: s for s in [await session.get(Seizure, i) for i in ids] if s is not None}

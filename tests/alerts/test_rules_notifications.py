@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.alerts.models import Alert
 from app.alerts.rules import split_consignment
-from app.alerts.rules.facts import ItemFacts, NotificationFacts, PartyFacts
+from app.records.facts import ItemFacts, NotificationFacts, PartyFacts
 from tests.alerts.api import latest_alerts, notify, of_rule, post
 
 EPHEDRINE_HCL = {

@@ -17,12 +17,12 @@ from app import migrate
 from app.alerts import sweep
 from app.alerts.models import Alert
 from app.alerts.rules import arrival_overdue, reply_overdue
-from app.alerts.rules.facts import NotificationFacts
 from app.alerts.runners import sweep as sweep_runners
 from app.auth import service as auth_service
 from app.config import Settings
 from app.kit.clock import Clock
 from app.main import create_app
+from app.records.facts import NotificationFacts
 from tests.conftest import NOW, bearer
 from tests.payloads import notification
 

@@ -54,7 +54,7 @@ from app.bulk_lines import Line, LineError, parse_line
 from app.correlation.service import BUCKET_BUDGET, BUCKET_CAP
 from app.kit.clock import Clock
 from app.matching import keys as keyspace
-from app.matching.records import ItemView, NotificationView, SeizureView
+from app.records.facts import ItemFacts, NotificationFacts, SeizureFacts, item_facts
 from app.reference.substances import catalogue
 from tests.alerts.api import alerts_now
 from tests.conftest import bearer
@@ -387,9 +387,9 @@ def test_the_world_stays_within_the_correlation_caps() -> None:
     other side looks it up) and on generated ids (the budget takes candidates in id order)."""
     cat = catalogue()
 
-    def items(body: dict[str, Any]) -> tuple[ItemView, ...]:
+    def items(body: dict[str, Any]) -> tuple[ItemFacts, ...]:
         found = (cat.resolve(i["substance"]).substance for i in body["items"])
-        return tuple(ItemView(s.code, s.family, 0) for s in found)
+        return tuple(item_facts(s.code, 0, 0) for s in found)
 
     def day(value: str | None) -> date | None:
         return None if value is None else date.fromisoformat(value)
@@ -399,13 +399,14 @@ def test_the_world_stays_within_the_correlation_caps() -> None:
         b = r.body
         if r.kind == "notification":
             notes.append(
-                NotificationView(
+                NotificationFacts(
                     id=r.key,
                     reference=r.key,
                     exporting_country=r.authority,
                     importing_country=b["importing_country"],
                     transit_countries=tuple(b["transit_countries"]),
                     notified_on=date.fromisoformat(b["notified_on"]),
+                    reply_due_date=date.fromisoformat(b["notified_on"]),  # not in the keys
                     dispatch_date=day(b["dispatch_date"]),
                     items=items(b),
                     parties=(),
@@ -413,10 +414,13 @@ def test_the_world_stays_within_the_correlation_caps() -> None:
             )
         elif r.kind == "seizure":
             seized.append(
-                SeizureView(
+                SeizureFacts(
                     id=r.key,
                     reference=r.key,
+                    type=b["type"],
+                    reporting_country=r.authority,
                     country=b["country"],
+                    place=None,
                     occurred_on=date.fromisoformat(b["occurred_on"]),
                     items=items(b),
                     parties=(),

@@ -10,7 +10,7 @@ import httpx
 from sqlalchemy import event
 
 from tests.conftest import bearer
-from tests.payloads import notification
+from tests.payloads import notification, seizure
 
 SET = 12
 
@@ -26,7 +26,9 @@ def statements(app: Any) -> Iterator[Counter[str]]:
         if flat.startswith("SELECT") and (table := re.search(r"FROM (\w+)", flat)):
             by_pairs = "(notifications.authority_id, notifications.reference) IN" in flat
             blocks = "FROM party_blocks" in flat
+            mentions = "count(*)" in flat and "FROM record_parties" in flat
             name = "party_blocks" if blocks else table.group(1)
+            name = "party mentions" if mentions else name
             seen["notifications by references" if by_pairs else name] += 1
 
     sync = app.state.engine.sync_engine
@@ -77,3 +79,28 @@ async def test_a_batch_reads_its_parties_and_stored_references_once(
     listed = await client.get("/v1/notifications", params={"limit": 100}, headers=bearer(key))
     exporters = {n["reference"]: n["exporter"]["party_id"] for n in listed.json()["items"]}
     assert len(set(exporters.values())) == SET
+
+
+async def test_a_batch_reads_the_facts_of_a_stored_record_once(
+    app: Any, client: httpx.AsyncClient, make_key: Any
+) -> None:
+    """Seizures of one batch that all point at one stored notification: its facts (items and
+    parties) are read once for the set, not by each seizure's correlation and rules again, and
+    the records naming its consignee are counted once per kind (the set adds its own)."""
+    de, nl = await make_key("DE"), await make_key("NL")
+    r = await client.post("/v1/notifications", json=notification("DE-FACTS-1"), headers=bearer(de))
+    assert r.status_code == 201, r.text
+    notification_id = r.json()["id"]
+    bodies = [seizure(f"NL-FACTS-{i:03d}") for i in range(SET)]
+
+    with statements(app) as seen:
+        r = await client.post("/v1/seizures/batch", json={"items": bodies}, headers=bearer(nl))
+    assert [x["status"] for x in r.json()["results"]] == [201] * SET
+    assert seen["record_items"] == 1  # the notification's items; the seizures' own are kept
+    assert seen["record_parties"] <= 1 + seen["party mentions"]  # its parties, then lookups
+    assert 1 <= seen["party mentions"] <= 2  # one count per kind for the whole set
+
+    # Every seizure was scored against the notification read once, and linked to it.
+    links = await client.get(f"/v1/notifications/{notification_id}/links", headers=bearer(de))
+    assert links.status_code == 200, links.text
+    assert sum(1 for x in links.json()["items"] if x["linked"]) == SET

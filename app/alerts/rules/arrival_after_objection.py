@@ -7,7 +7,7 @@ arrival was recorded (the goods arrived although the importing country refused t
 from typing import Any
 
 from app.alerts.rules.base import Evidence, Firing
-from app.alerts.rules.facts import NotificationFacts
+from app.records.facts import NotificationFacts
 
 CODE = "ARRIVAL_AFTER_OBJECTION"
 

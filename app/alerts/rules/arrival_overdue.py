@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from app.alerts.rules.base import Evidence, Firing, Severity
-from app.alerts.rules.facts import NotificationFacts
+from app.records.facts import NotificationFacts
 
 CODE = "ARRIVAL_OVERDUE"
 SEVERITY: Severity = "high"

@@ -24,7 +24,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from app.alerts.rules.base import Evidence, Firing
-from app.alerts.rules.facts import NotificationFacts, SeizureFacts
+from app.records.facts import NotificationFacts, SeizureFacts
 
 CODE = "COMPANY_SHOPPING"
 ROLES = ("importer", "consignee")

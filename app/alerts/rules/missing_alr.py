@@ -9,7 +9,7 @@ from collections.abc import Set
 from typing import Any
 
 from app.alerts.rules.base import Evidence, Firing
-from app.alerts.rules.facts import NotificationFacts
+from app.records.facts import NotificationFacts
 
 CODE = "MISSING_ALR"
 

@@ -3,7 +3,7 @@
 from typing import Any
 
 from app.alerts.rules.base import Evidence, Firing
-from app.alerts.rules.facts import NotificationFacts
+from app.records.facts import NotificationFacts
 
 CODE = "NO_LEGITIMATE_USE"
 

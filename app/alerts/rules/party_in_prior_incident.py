@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 from app.alerts.rules.base import Evidence, Firing, Severity
-from app.alerts.rules.facts import NotificationFacts, SeizureFacts
+from app.records.facts import NotificationFacts, SeizureFacts
 
 CODE = "PARTY_IN_PRIOR_INCIDENT"
 CRITICAL_TYPES = frozenset({"illicit_laboratory"})

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from app.alerts.rules.base import Evidence, Firing
-from app.alerts.rules.facts import NotificationFacts
+from app.records.facts import NotificationFacts
 
 CODE = "QUANTITY_SHORTFALL"
 HIGH_PERCENT = 10

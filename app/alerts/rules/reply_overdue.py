@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from app.alerts.rules.base import Evidence, Firing, Severity
-from app.alerts.rules.facts import NotificationFacts
+from app.records.facts import NotificationFacts
 
 CODE = "REPLY_OVERDUE"
 SEVERITY: Severity = "medium"

@@ -19,7 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 from app.alerts.rules.base import Evidence, Firing
-from app.alerts.rules.facts import NotificationFacts, SeizureFacts
+from app.records.facts import NotificationFacts, SeizureFacts
 
 CODE = "ROUTE_RISK"
 COUNTED_TYPES = frozenset({"seizure", "stopped_shipment"})

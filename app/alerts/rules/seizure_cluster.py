@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence, Set
 from typing import Any
 
 from app.alerts.rules.base import Evidence, Firing
-from app.alerts.rules.facts import SeizureFacts
+from app.records.facts import SeizureFacts
 
 CODE = "SEIZURE_CLUSTER"
 PARTY = "party"

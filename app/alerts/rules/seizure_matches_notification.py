@@ -4,7 +4,7 @@ from datetime import timedelta
 from typing import Any
 
 from app.alerts.rules.base import Evidence, Firing
-from app.alerts.rules.facts import LinkFacts, NotificationFacts, SeizureFacts
+from app.records.facts import LinkFacts, NotificationFacts, SeizureFacts
 
 CODE = "SEIZURE_MATCHES_NOTIFICATION"
 

@@ -24,7 +24,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from app.alerts.rules.base import Evidence, Firing
-from app.alerts.rules.facts import NotificationFacts
+from app.records.facts import NotificationFacts
 
 CODE = "SPLIT_CONSIGNMENT"
 

@@ -3,7 +3,7 @@
 from typing import Any
 
 from app.alerts.rules.base import Evidence, Firing
-from app.alerts.rules.facts import LinkFacts, NotificationFacts, SeizureFacts
+from app.records.facts import LinkFacts, NotificationFacts, SeizureFacts
 from app.reference.substances import catalogue
 
 CODE = "SUBSTANCE_MISMATCH"

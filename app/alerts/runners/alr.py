@@ -17,9 +17,10 @@ from app.alerts import gather
 from app.alerts import gather_notifications as lookups
 from app.alerts.rules import alr_exceeded, missing_alr
 from app.alerts.rules.base import Firing
-from app.alerts.rules.facts import NotificationFacts
 from app.alerts.runners.base import Event, Registration
+from app.ingest import facts
 from app.notifications.models import KIND as NOTIFICATION
+from app.records.facts import NotificationFacts
 
 Group = tuple[str, str, int]  # importing country, substance code, year
 
@@ -50,7 +51,7 @@ def _groups(n: NotificationFacts) -> set[Group]:
 async def _notification_changed(session: AsyncSession, event: Event) -> NotificationFacts | None:
     """Return the notification when this event may change the totals it counts towards."""
     assert event.record_id is not None
-    n = (await gather.notifications(session, [event.record_id])).get(event.record_id)
+    n = (await facts.notifications(session, [event.record_id])).get(event.record_id)
     if n is None or not _groups(n):
         return None
     if event.trigger == "reply" and n.decision != "objection":
@@ -90,7 +91,7 @@ async def run_missing(session: AsyncSession, event: Event, params: dict[str, Any
     """Check a new notification's ALR-tracked substances against the ALRs in force."""
     if event.record_id is None:
         return []
-    n = (await gather.notifications(session, [event.record_id])).get(event.record_id)
+    n = (await facts.notifications(session, [event.record_id])).get(event.record_id)
     if n is None:
         return []
     codes = {i.substance_code for i in n.items if i.alr_tracked}

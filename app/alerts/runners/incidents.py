@@ -32,8 +32,9 @@ from app.alerts import gather
 from app.alerts import gather_incidents as lookup
 from app.alerts.rules import company_shopping, party_in_prior_incident, seizure_cluster
 from app.alerts.rules.base import Firing
-from app.alerts.rules.facts import NotificationFacts, SeizureFacts
 from app.alerts.runners.base import Event, Registration
+from app.ingest import facts
+from app.records.facts import NotificationFacts, SeizureFacts
 from app.seizures.models import KIND as SEIZURE
 
 CLUSTER_CAP = 100  # a value shared by more seizures than this is too common to cluster on
@@ -50,13 +51,13 @@ async def _kept(session: AsyncSession, party_ids: Iterable[str]) -> set[str]:
 async def notification(session: AsyncSession, event: Event) -> NotificationFacts | None:
     if event.record_id is None:
         return None
-    return (await gather.notifications(session, [event.record_id])).get(event.record_id)
+    return (await facts.notifications(session, [event.record_id])).get(event.record_id)
 
 
 async def seizure(session: AsyncSession, event: Event) -> SeizureFacts | None:
     if event.record_id is None:
         return None
-    return (await gather.seizures(session, [event.record_id])).get(event.record_id)
+    return (await facts.seizures(session, [event.record_id])).get(event.record_id)
 
 
 def _about(firings: Iterable[Firing], party_ids: set[str]) -> list[Firing]:
@@ -77,13 +78,13 @@ async def _shopping(
 ) -> list[Firing]:
     """Evaluate candidates against the refusals of these targets dated in the range."""
     roles = company_shopping.ROLES
-    objections = await gather.notifications(
+    objections = await facts.notifications(
         session,
         await lookup.objections_naming(
             session, targets, roles, first_refusal, last_refusal, EVIDENCE
         ),
     )
-    stopped = await gather.seizures(
+    stopped = await facts.seizures(
         session,
         await lookup.seizures_naming(
             session,
@@ -135,7 +136,7 @@ async def run_company_shopping(
         return []
     if not targets:
         return []
-    later = await gather.notifications(
+    later = await facts.notifications(
         session,
         await lookup.notifications_naming(session, targets, roles, when, when + window, CANDIDATES),
     )
@@ -171,7 +172,7 @@ async def run_party_in_prior_incident(
         ids = await lookup.notifications_naming(
             session, targets, None, s.occurred_on, s.occurred_on + window, CANDIDATES
         )
-        candidates = list((await gather.notifications(session, ids)).values())
+        candidates = list((await facts.notifications(session, ids)).values())
         dates = [n.notified_on for n in candidates] or [s.occurred_on]
         first, last = min(dates) - window, max(dates)
     else:
@@ -180,7 +181,7 @@ async def run_party_in_prior_incident(
         return []
     incidents = list(
         (
-            await gather.seizures(
+            await facts.seizures(
                 session,
                 await lookup.seizures_naming(session, targets, None, first, last, None, EVIDENCE),
             )
@@ -226,8 +227,8 @@ async def _load_clusters(
     shared = await lookup.sharing(session, SEIZURE, keys, CLUSTER_CAP)
     ids = {i for members in shared.values() for i in members}
     linked = await lookup.linked_seizures(session, ids)
-    facts = await gather.seizures(session, ids - linked)
-    return {k: [facts[i] for i in members if i in facts] for k, members in shared.items()}, linked
+    found = await facts.seizures(session, ids - linked)
+    return {k: [found[i] for i in members if i in found] for k, members in shared.items()}, linked
 
 
 async def run_seizure_cluster(

@@ -8,6 +8,7 @@ from app.alerts import gather
 from app.alerts.rules import seizure_matches_notification, substance_mismatch
 from app.alerts.rules.base import Firing
 from app.alerts.runners.base import Event, Registration, Trigger
+from app.ingest import facts
 
 TRIGGERS: frozenset[Trigger] = frozenset({"notification", "seizure", "reply", "arrival", "status"})
 
@@ -23,10 +24,8 @@ def _runner(module: Any) -> Any:
             notification_id=None if by_seizure else event.record_id,
         )
         found = [link for link in found if link.linked]
-        seizures = await gather.seizures(session, {link.seizure_id for link in found})
-        notifications = await gather.notifications(
-            session, {link.notification_id for link in found}
-        )
+        seizures = await facts.seizures(session, {link.seizure_id for link in found})
+        notifications = await facts.notifications(session, {link.notification_id for link in found})
         firings: list[Firing] = []
         for link in found:
             s, n = seizures.get(link.seizure_id), notifications.get(link.notification_id)

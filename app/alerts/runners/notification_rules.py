@@ -10,7 +10,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.alerts import gather
 from app.alerts import gather_notifications as lookups
 from app.alerts.rules import (
     arrival_after_objection,
@@ -19,14 +18,15 @@ from app.alerts.rules import (
     split_consignment,
 )
 from app.alerts.rules.base import Firing
-from app.alerts.rules.facts import NotificationFacts
 from app.alerts.runners.base import Event, Registration, Runner, Trigger
+from app.ingest import facts
+from app.records.facts import NotificationFacts
 
 
 async def _focus(session: AsyncSession, event: Event) -> NotificationFacts | None:
     if event.record_id is None:
         return None
-    return (await gather.notifications(session, [event.record_id])).get(event.record_id)
+    return (await facts.notifications(session, [event.record_id])).get(event.record_id)
 
 
 def _on_notification(
@@ -51,7 +51,7 @@ async def run_split(session: AsyncSession, event: Event, params: dict[str, Any])
     for lane in split_consignment.lanes(n):
         ids.update(await lookups.lane_notifications(session, lane, first, last))
     ids.discard(n.id)
-    related = await gather.notifications(session, ids)
+    related = await facts.notifications(session, ids)
     return split_consignment.evaluate(n, list(related.values()), params)
 
 

@@ -11,12 +11,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.alerts import gather
 from app.alerts import gather_route as lookup
 from app.alerts.rules import route_risk
 from app.alerts.rules.base import Firing
 from app.alerts.runners.base import Event, Registration
 from app.alerts.runners.incidents import CANDIDATES, EVIDENCE, notification, seizure
+from app.ingest import facts
 
 
 async def run_route_risk(
@@ -38,7 +38,7 @@ async def run_route_risk(
                 ids += await lookup.seizures_in(
                     session, country, [family], first, n.shipped_on, counted, cap
                 )
-        before = await gather.seizures(session, ids)
+        before = await facts.seizures(session, ids)
         return route_risk.evaluate(n, list(before.values()), params)
     if event.trigger != "seizure":
         return []
@@ -52,12 +52,12 @@ async def run_route_risk(
         )
         if not found:
             continue
-        notifications = await gather.notifications(session, found)
+        notifications = await facts.notifications(session, found)
         shipped = [n.shipped_on for n in notifications.values()] or [s.occurred_on]
         nearby = await lookup.seizures_in(
             session, s.country, [family], min(shipped) - window, max(shipped), counted, cap
         )
-        seizures = list((await gather.seizures(session, nearby)).values())
+        seizures = list((await facts.seizures(session, nearby)).values())
         wanted = f"{s.country}:{family}"
         for n in notifications.values():
             fired = route_risk.evaluate(n, seizures, params)

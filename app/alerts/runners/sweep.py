@@ -27,13 +27,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, String, bindparam, exists, literal, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.alerts import gather
 from app.alerts.models import AlertFingerprint
 from app.alerts.rules import arrival_overdue, reply_overdue
 from app.alerts.rules.base import Firing
-from app.alerts.rules.facts import NotificationFacts
 from app.alerts.runners.base import Event, Registration, Resolver, Trigger
+from app.ingest import facts
 from app.notifications.models import Notification
+from app.records.facts import NotificationFacts
 
 PAGE = 500
 TRIGGERS: frozenset[Trigger] = frozenset({"sweep"})
@@ -149,8 +149,8 @@ async def firing_pages(
             # one committed since the page was read shows in the facts; one that waits clears
             # what the sweep raises. Row locks take no room in PostgreSQL's shared lock table.
             await session.execute(_SHARE, {"ids": ids})
-            facts = await gather.notifications(session, ids)
-            firings = [f for i in ids if i in facts for f in rule.evaluate(facts[i], as_of, params)]
+            found = await facts.notifications(session, ids, fresh=True)
+            firings = [f for i in ids if i in found for f in rule.evaluate(found[i], as_of, params)]
             if firings:
                 yield firings
 

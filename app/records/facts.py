@@ -1,7 +1,12 @@
-"""Plain facts about records that rules reason on (no ORM, no web)."""
+"""Plain facts about records, the one view that correlation and the rules reason on (no ORM, no
+web)."""
 
 from dataclasses import dataclass
 from datetime import date
+
+from app.reference.substances import catalogue
+
+Identifier = tuple[str, str]  # (container | air_waybill | bill_of_lading | invoice, value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,6 +21,21 @@ class ItemFacts:
     net_mg: int
     base_mg: int
     declared_as: str | None = None
+
+
+def item_facts(code: str, net_mg: int, base_mg: int, declared_as: str | None = None) -> ItemFacts:
+    """A substance line's facts, the reference ones taken from the substance catalogue."""
+    s = catalogue().get(code)
+    return ItemFacts(
+        substance_code=code,
+        family=s.family if s else code,
+        project=s.project if s else None,
+        alr_tracked=bool(s and s.alr_tracked),
+        no_legitimate_use=bool(s and s.no_legitimate_use),
+        net_mg=net_mg,
+        base_mg=base_mg,
+        declared_as=declared_as,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,22 +54,24 @@ class NotificationFacts:
 
     id: str
     reference: str
-    status: str
     exporting_country: str
     importing_country: str
     transit_countries: tuple[str, ...]
     notified_on: date
     reply_due_date: date
-    dispatch_date: date | None
-    expected_arrival_date: date | None
-    decision: str | None
-    replied_on: date | None
-    received_on: date | None
-    withdrawn: bool
-    suspended: bool
     items: tuple[ItemFacts, ...]
-    arrival_items: tuple[ItemFacts, ...]
     parties: tuple[PartyFacts, ...]
+    # What a notification just stored has until it is dispatched, answered, received ...
+    status: str = "pending"
+    dispatch_date: date | None = None
+    expected_arrival_date: date | None = None
+    decision: str | None = None
+    replied_on: date | None = None
+    received_on: date | None = None
+    withdrawn: bool = False
+    suspended: bool = False
+    arrival_items: tuple[ItemFacts, ...] = ()
+    identifiers: frozenset[Identifier] = frozenset()
 
     @property
     def shipped_on(self) -> date:
@@ -87,7 +109,7 @@ class SeizureFacts:
     transit_countries: tuple[str, ...]
     items: tuple[ItemFacts, ...]
     parties: tuple[PartyFacts, ...]
-    identifiers: frozenset[tuple[str, str]]
+    identifiers: frozenset[Identifier] = frozenset()
 
     @property
     def countries(self) -> frozenset[str]:
