@@ -1,18 +1,15 @@
 """Lookups the rules share within one dispatch (`memo`), links, and related records found
 through indexed lookups; the facts of records come from `app.ingest.facts`."""
 
-import functools
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, bindparam, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.correlation.models import Link
 from app.notifications.models import KIND as NOTIFICATION
 from app.notifications.models import Notification
-from app.records.facts import LinkFacts
 from app.records.models import RecordItem
 
 F = TypeVar("F")
@@ -39,35 +36,6 @@ async def memo(session: AsyncSession, key: tuple[str, ...], load: Callable[[], A
         cache[key] = await load()
     found: F = cache[key]
     return found
-
-
-def _link(row: Link) -> LinkFacts:
-    evidence = tuple((e["feature"], e["detail"], float(e["weight"])) for e in row.evidence)
-    return LinkFacts(row.seizure_id, row.notification_id, row.score, row.linked, evidence)
-
-
-@functools.cache
-def _links_stmt(by_seizure: bool, by_notification: bool) -> Select[Link]:
-    stmt = select(Link)
-    if by_seizure:
-        stmt = stmt.where(Link.seizure_id == bindparam("seizure_id"))
-    if by_notification:
-        stmt = stmt.where(Link.notification_id == bindparam("notification_id"))
-    return stmt.limit(LIMIT)
-
-
-async def links(
-    session: AsyncSession, *, seizure_id: str | None = None, notification_id: str | None = None
-) -> list[LinkFacts]:
-    """Return the stored links of a seizure or of a notification."""
-
-    async def load() -> list[LinkFacts]:
-        stmt = _links_stmt(seizure_id is not None, notification_id is not None)
-        params = {"seizure_id": seizure_id, "notification_id": notification_id}
-        return [_link(r) for r in (await session.scalars(stmt, params)).all()]
-
-    # The link rules and SEIZURE_CLUSTER all start from the event's links.
-    return await memo(session, ("links", seizure_id or "", notification_id or ""), load)
 
 
 _NOTIFICATIONS_TO = (

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.alerts.gather import LIMIT
 from app.correlation import repository as correlation
 from app.correlation.models import CorrelationKey, Link
-from app.ingest import facts
+from app.ingest import entities
 from app.kit.sql import in_chunks, union_of
 from app.notifications.models import KIND as NOTIFICATION
 from app.notifications.models import Notification
@@ -33,7 +33,7 @@ CHUNK = 100  # parts per UNION: well under SQLite's 500 terms and its bound-para
 # and a reused one hits the compiled cache without recomputing its cache key.
 async def ignored_parties(session: AsyncSession, party_ids: Iterable[str]) -> set[str]:
     """Return which of these entities carry a name on the ignored list ("TO ORDER" ...)."""
-    return await facts.ignored_entities(session, party_ids, await correlation.ignored(session))
+    return await entities.ignored(session, party_ids, await correlation.ignored(session))
 
 
 PARTY_CAP = 200
@@ -67,7 +67,7 @@ async def _usable(session: AsyncSession, kind: str, party_ids: Collection[str]) 
 
     # Each lookup of each incident runner asks again about the event's parties, and the records
     # of a set name the same ones: one statement counts those not counted yet this transaction.
-    counts = await facts.mentions(session, kind, wanted, count)
+    counts = await entities.mentions(session, kind, wanted, count)
     return [party_id for party_id in wanted if counts[party_id] <= PARTY_CAP]
 
 

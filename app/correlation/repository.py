@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.correlation.models import CorrelationKey, IgnoredValue, Link
-from app.ingest import facts
+from app.ingest import kept
 from app.kit.sql import in_chunks, is_postgresql, union_of, unnested
 from app.matching.keys import BUCKET, Key
 from app.matching.names import normalize_name
@@ -178,7 +178,7 @@ async def list_ignored(session: AsyncSession) -> Sequence[IgnoredValue]:
 async def replace_ignored(session: AsyncSession, values: Iterable[Key], now: datetime) -> None:
     """Replace the list of ignored values."""
     session.info.pop(IGNORED, None)
-    facts.forget(session)  # which entities are ignored
+    kept.forget(session)  # which entities are ignored
     await session.execute(delete(IgnoredValue))
     session.add_all(IgnoredValue(key_type=t, value=v, added_at=now) for t, v in sorted(set(values)))
     await session.flush()

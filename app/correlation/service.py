@@ -3,14 +3,14 @@
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, bindparam, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.correlation import repository
 from app.correlation.models import Link
-from app.ingest import facts
+from app.ingest import entities, facts
 from app.matching import keys as keyspace
 from app.matching.keys import PARTY
 from app.matching.scoring import STORE_THRESHOLD, Score, score_pair
@@ -33,7 +33,7 @@ async def _seen(session: AsyncSession, found: dict[str, R]) -> dict[str, R]:
     the ignored list, nor the identifiers on it."""
     ignored = await repository.ignored(session)
     named = {p.party_id for r in found.values() for p in r.parties}
-    skipped = await facts.ignored_entities(session, named, ignored)
+    skipped = await entities.ignored(session, named, ignored)
     return {
         i: replace(
             r,
@@ -62,6 +62,10 @@ _LINKS_BY = {
 }
 
 
+def _evidence(scored: Score) -> list[dict[str, Any]]:
+    return [{"feature": e.feature, "detail": e.detail, "weight": e.weight} for e in scored.evidence]
+
+
 async def _relink(
     session: AsyncSession,
     kind: str,
@@ -82,10 +86,7 @@ async def _relink(
     for old in gone:
         await session.delete(old)
     for (seizure_id, notification_id), scored_pair in kept.items():
-        evidence = [
-            {"feature": e.feature, "detail": e.detail, "weight": e.weight}
-            for e in scored_pair.evidence
-        ]
+        evidence = _evidence(scored_pair)
         link = existing.get((seizure_id, notification_id))
         if link is None:
             session.add(
@@ -112,6 +113,11 @@ async def _relink(
             link.score, link.linked, link.evidence = scored_pair.score, scored_pair.linked, evidence
             link.updated_at = now
     await session.flush()
+    now_linked = [
+        facts.link_facts(sid, nid, sc.score, sc.linked, _evidence(sc))
+        for (sid, nid), sc in kept.items()
+    ]
+    facts.relinked(session, kind, record_id, now_linked, existing.keys() | kept.keys())
     return changed
 
 

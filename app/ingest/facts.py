@@ -1,29 +1,25 @@
-"""The facts of stored records (`app.records.facts`), read once per transaction and kept.
-
-Correlation and every rule ask for the facts of the records they look at; across a set those are
-often the same records (a busy lane's notifications, the record just written). Facts are read
-for the records not yet kept, with one statement per table, and kept until the transaction ends:
-other writers may change a record only after it. Within the transaction a record's facts change
-only through its own writes, which drop them: any record object changed in the session
-(`before_flush`), and `forget` wherever items or parties are rewritten.
+"""The facts of stored records (`app.records.facts`) and their links, kept for the transaction
+(`kept`): read with one statement per table for the records not kept yet.
 """
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, event, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session, SessionTransaction
 
+from app.correlation.models import Link
+from app.ingest.kept import drop_dirty
+from app.ingest.kept import kept as _kept
 from app.kit.sql import by_ids
 from app.notifications.models import KIND as NOTIFICATION
 from app.notifications.models import Notification
-from app.parties.models import Party
 from app.records import children
 from app.records.facts import (
     Identifier,
     ItemFacts,
+    LinkFacts,
     NotificationFacts,
     PartyFacts,
     SeizureFacts,
@@ -33,49 +29,7 @@ from app.records.models import RecordItem, RecordParty
 from app.seizures.models import KIND as SEIZURE
 from app.seizures.models import Seizure
 
-KEPT = "record_facts"
-
-
-def _kept(session: AsyncSession | Session) -> dict[tuple[str, ...], Any]:
-    kept: dict[tuple[str, ...], Any] = session.info.setdefault(KEPT, {})
-    return kept
-
-
-def forget(session: AsyncSession) -> None:
-    """Drop every kept fact and child: items or parties of stored records were rewritten."""
-    children.forget(session)
-    session.info.pop(KEPT, None)
-
-
-@event.listens_for(Session, "before_flush")
-def _changed(session: Session, *_: Any) -> None:
-    # A record changed in the session (a reply, a withdrawal, an amendment) is read again.
-    kept = session.info.get(KEPT)
-    if kept:
-        for obj in (*session.dirty, *session.deleted):
-            if isinstance(obj, Notification | Seizure):
-                kept.pop((_kind(obj), obj.id), None)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _ended(session: Session, transaction: SessionTransaction, *_: Any) -> None:
-    # Past the outermost transaction other writers may have changed anything kept; a savepoint's
-    # rollback restores what it kept through `pipeline.in_savepoint`.
-    if transaction.parent is None:
-        session.info.pop(KEPT, None)
-
-
-def _kind(record: Notification | Seizure) -> str:
-    return NOTIFICATION if isinstance(record, Notification) else SEIZURE
-
-
-def _dropped_dirty(session: AsyncSession) -> None:
-    """Drop the kept facts of records changed in the session but not yet flushed."""
-    kept = session.info.get(KEPT)
-    if kept:
-        for obj in session.dirty:
-            if isinstance(obj, Notification | Seizure):
-                kept.pop((_kind(obj), obj.id), None)
+LINKS_MAX = 500  # no rule needs more of a record's links than this to decide
 
 
 async def notifications(
@@ -94,7 +48,7 @@ async def seizures(session: AsyncSession, ids: Iterable[str]) -> dict[str, Seizu
 async def _facts(
     session: AsyncSession, kind: str, ids: Iterable[str], fresh: bool
 ) -> dict[str, Any]:
-    _dropped_dirty(session)
+    drop_dirty(session)
     kept = _kept(session)
     wanted = list(dict.fromkeys(ids))
     missing = [i for i in wanted if fresh or (kind, i) not in kept]
@@ -105,62 +59,51 @@ async def _facts(
     return {i: kept[(kind, i)] for i in wanted if (kind, i) in kept}
 
 
-_IGNORED_ENTITIES = select(Party.id).where(
-    Party.id.in_(bindparam("ids", expanding=True)),
-    Party.normalized_name.in_(bindparam("names", expanding=True)),
-)
+_LINKS = {
+    SEIZURE: select(Link).where(Link.seizure_id == bindparam("id")).limit(LINKS_MAX),
+    NOTIFICATION: select(Link).where(Link.notification_id == bindparam("id")).limit(LINKS_MAX),
+}
 
 
-async def ignored_entities(
-    session: AsyncSession, party_ids: Iterable[str], ignored: frozenset[tuple[str, str]]
-) -> set[str]:
-    """Which of these entities carry a name on the ignored list ("TO ORDER", hub forwarders),
-    kept like facts: an entity's name changes only by a merge, which calls `forget`."""
-    names = sorted(v for t, v in ignored if t == "party_name")
-    wanted = set(party_ids)
-    if not names or not wanted:
-        return set()
+def link_facts(
+    seizure_id: str,
+    notification_id: str,
+    score: float,
+    linked: bool,
+    evidence: Iterable[dict[str, Any]],
+) -> LinkFacts:
+    """A stored link's facts (evidence as stored: feature, detail, weight)."""
+    found = tuple((e["feature"], e["detail"], float(e["weight"])) for e in evidence)
+    return LinkFacts(seizure_id, notification_id, score, linked, found)
+
+
+async def links(session: AsyncSession, kind: str, record_id: str) -> list[LinkFacts]:
+    """The stored links of a seizure or a notification, kept."""
     kept = _kept(session)
-    missing = sorted(p for p in wanted if ("ignored", p) not in kept)
-    if missing:
-        found = set(
-            (await session.scalars(_IGNORED_ENTITIES, {"ids": missing, "names": names})).all()
-        )
-        for p in missing:
-            kept[("ignored", p)] = p in found
-    return {p for p in wanted if kept[("ignored", p)]}
+    found: list[LinkFacts] | None = kept.get(("links", kind, record_id))
+    if found is None:
+        rows = (await session.scalars(_LINKS[kind], {"id": record_id})).all()
+        found = [
+            link_facts(r.seizure_id, r.notification_id, r.score, r.linked, r.evidence) for r in rows
+        ]
+        kept[("links", kind, record_id)] = found
+    return found
 
 
-async def mentions(
+def relinked(
     session: AsyncSession,
     kind: str,
-    party_ids: Collection[str],
-    count: Callable[[list[str]], Awaitable[dict[str, int]]],
-) -> dict[str, int]:
-    """How many rows of records of a kind name each entity (as far as `count` counts), kept:
-    the rows the transaction writes afterwards add to it (`mentioned`)."""
+    record_id: str,
+    now: list[LinkFacts],
+    touched: Iterable[tuple[str, str]],
+) -> None:
+    """A record's links were replaced by `now`: keep them, and drop the kept links of the
+    records on the other side of every pair added, changed or removed."""
     kept = _kept(session)
-    missing = sorted(p for p in set(party_ids) if ("mentions", kind, p) not in kept)
-    if missing:
-        for party_id, n in (await count(missing)).items():
-            kept[("mentions", kind, party_id)] = n
-    return {p: kept[("mentions", kind, p)] for p in party_ids}
-
-
-def mentioned(session: AsyncSession, kind: str, party_ids: Iterable[str]) -> None:
-    """Add rows just written, naming these entities (one each), to the kept counts."""
-    kept = session.info.get(KEPT)
-    if kept:
-        for party_id in party_ids:
-            if ("mentions", kind, party_id) in kept:
-                kept[("mentions", kind, party_id)] += 1
-
-
-def created_entity(session: AsyncSession, party_id: str) -> None:
-    """An entity created by this transaction is named by no record yet: nothing to count."""
-    kept = _kept(session)
-    for kind in (NOTIFICATION, SEIZURE):
-        kept[("mentions", kind, party_id)] = 0
+    for seizure_id, notification_id in touched:
+        other = (NOTIFICATION, notification_id) if kind == SEIZURE else (SEIZURE, seizure_id)
+        kept.pop(("links", *other), None)
+    kept[("links", kind, record_id)] = now
 
 
 def _items(rows: Sequence[Any]) -> tuple[ItemFacts, ...]:

@@ -13,7 +13,7 @@ from app.alerts.runners.base import Event
 from app.auth.schemas import Principal
 from app.correlation import service as correlation
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.ingest import facts, pipeline, replays
+from app.ingest import kept, pipeline, replays
 from app.ingest.pipeline import Draft
 from app.kit.clock import Clock
 from app.notifications import repository
@@ -221,7 +221,7 @@ async def arrival(
             return []
         raise Conflict(f"arrival already confirmed on {n.received_on}")
     session.add_all(items)
-    facts.forget(session)
+    kept.forget(session)
     n.received_on = received_on
     _touch(n, clock)
     await records.add_event(

@@ -14,7 +14,7 @@ from sqlalchemy import and_, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.correlation.models import CorrelationKey
-from app.ingest import facts, keys
+from app.ingest import entities, kept, keys
 from app.ingest.locks import lock
 from app.kit.sql import insert_ignoring
 from app.matching.keys import party_blocks
@@ -156,7 +156,7 @@ async def merge(
     """Fold one entity into another: its records, keys, spellings and blocks follow (into the
     pool too, when one is given)."""
     await lock(session, {keys.entity(source.id), keys.entity(target.id)})
-    facts.forget(session)  # kept record parties name the source
+    kept.forget(session)  # kept record parties name the source
     await session.execute(
         update(RecordParty).where(RecordParty.party_id == source.id).values(party_id=target.id)
     )
@@ -230,7 +230,7 @@ async def resolve(
     )
     session.add(party)
     await session.flush()
-    facts.created_entity(session, party.id)
+    entities.created(session, party.id)
     await _remember(session, party, name, key, pool)
     return party
 

@@ -12,7 +12,7 @@ from app.auth.schemas import Principal
 from app.db import pause
 from app.errors import InvalidInput
 from app.identifiers import base_mg, mg_to_kg, net_mg
-from app.ingest import facts
+from app.ingest import entities
 from app.parties import service as party_service
 from app.records import children, locks, statements
 from app.records.models import RecordItem, RecordParty
@@ -141,7 +141,7 @@ async def store_parties(
     await locks.lock_entities(session, sorted({r["party_id"] for r in rows}))
     if rows:
         await session.execute(statements.INSERT_PARTIES, rows)
-        facts.mentioned(session, kind, (r["party_id"] for r in rows))
+        entities.mentioned(session, kind, (r["party_id"] for r in rows))
     # Unsaved copies for the caller: the stored rows are not kept in the session.
     return [RecordParty(**row) for row in rows]
 

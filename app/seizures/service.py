@@ -14,7 +14,7 @@ from app.alerts.runners.base import Event
 from app.auth.schemas import Principal
 from app.correlation import service as correlation
 from app.errors import Forbidden, NotFound
-from app.ingest import facts, pipeline, replays
+from app.ingest import kept, pipeline, replays
 from app.ingest.pipeline import Draft
 from app.kit.clock import Clock
 from app.records import children, idempotency, locks
@@ -159,7 +159,7 @@ async def amend(
     if not given:
         return []
     await lock_amendment(session, seizure, patch)
-    facts.forget(session)
+    kept.forget(session)
     if patch.items is not None:
         items = records.build_items(KIND, seizure.id, patch.items)
         await session.execute(
@@ -179,8 +179,8 @@ async def amend(
         )
         await _store_parties(session, seizure, patch.parties, clock)
     else:
-        kept = (await records.load_children(session, KIND, [seizure.id]))[1][seizure.id]
-        await records.set_countries(session, KIND, seizure.id, _countries(seizure, kept))
+        named = (await records.load_children(session, KIND, [seizure.id]))[1][seizure.id]
+        await records.set_countries(session, KIND, seizure.id, _countries(seizure, named))
     seizure.updated_at = clock.now()
     seizure.version += 1
     await records.add_event(

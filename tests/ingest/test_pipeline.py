@@ -1,5 +1,6 @@
 """The pipeline's set stages read once for a whole set what each record used to read for itself."""
 
+import json
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -9,6 +10,11 @@ from typing import Any
 import httpx
 from sqlalchemy import event
 
+from app.auth import service as auth_service
+from app.bulk import Importer
+from app.bulk_lines import parse_line
+from app.kit.clock import Clock
+from tests.alerts.api import alerts_now
 from tests.conftest import bearer
 from tests.payloads import notification, seizure
 
@@ -27,8 +33,9 @@ def statements(app: Any) -> Iterator[Counter[str]]:
             by_pairs = "(notifications.authority_id, notifications.reference) IN" in flat
             blocks = "FROM party_blocks" in flat
             mentions = "count(*)" in flat and "FROM record_parties" in flat
+            links_of = re.match(r"SELECT links\.\S+ .*FROM links WHERE links\.\w+_id = ", flat)
             name = "party_blocks" if blocks else table.group(1)
-            name = "party mentions" if mentions else name
+            name = "party mentions" if mentions else "links of a record" if links_of else name
             seen["notifications by references" if by_pairs else name] += 1
 
     sync = app.state.engine.sync_engine
@@ -99,8 +106,45 @@ async def test_a_batch_reads_the_facts_of_a_stored_record_once(
     assert seen["record_items"] == 1  # the notification's items; the seizures' own are kept
     assert seen["record_parties"] <= 1 + seen["party mentions"]  # its parties, then lookups
     assert 1 <= seen["party mentions"] <= 2  # one count per kind for the whole set
+    assert seen["links of a record"] == 0  # each new seizure's links are those it just stored
 
     # Every seizure was scored against the notification read once, and linked to it.
     links = await client.get(f"/v1/notifications/{notification_id}/links", headers=bearer(de))
     assert links.status_code == 200, links.text
     assert sum(1 for x in links.json()["items"] if x["linked"]) == SET
+
+
+async def test_a_record_linked_later_in_the_set_is_judged_on_its_new_links(
+    app: Any, client: httpx.AsyncClient, clock: Clock, make_key: Any
+) -> None:
+    """One import set: a notification (its links kept: none), a seizure that links to it, then
+    Nigeria's objection. The reply's rules read the notification's links again (the seizure's
+    link dropped what was kept), so the match turns critical (seized after an objection)."""
+    ids: dict[str, str] = {}
+    async with app.state.sessionmaker() as session:
+        for country in ("DE", "NL", "NG"):
+            roles = ["reporter", "viewer", "investigator"]
+            authority, _ = await auth_service.create_authority(
+                session, country=country, name=f"A {country}", roles=roles, now=clock.now()
+            )
+            ids[country] = authority.id
+        await session.commit()
+    objection = {"decision": "objection", "reason": "end user unknown", "replied_on": "2026-11-10"}
+    lines = [
+        {"type": "notification", "authority": "DE", "body": notification("DE-SET-LINK")},
+        {"type": "seizure", "authority": "NL", "body": seizure("NL-SET-LINK")},
+        {
+            "type": "reply",
+            "authority": "NG",
+            "reference": "DE-SET-LINK",
+            "exporter_authority": "DE",
+            "body": objection,
+        },
+    ]
+    importer = Importer(app.state.sessionmaker, clock, ids, batch=10)
+    outcomes = await importer.store_batch([parse_line(json.dumps(x)) for x in lines])
+    assert all(isinstance(o, tuple) for o in outcomes), outcomes
+
+    admin = bearer(await make_key("FR", "admin"))
+    matches = await alerts_now(client, admin, rule="SEIZURE_MATCHES_NOTIFICATION")
+    assert [a["severity"] for a in matches] == ["critical"]

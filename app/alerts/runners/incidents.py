@@ -34,6 +34,7 @@ from app.alerts.rules import company_shopping, party_in_prior_incident, seizure_
 from app.alerts.rules.base import Firing
 from app.alerts.runners.base import Event, Registration
 from app.ingest import facts
+from app.notifications.models import KIND as NOTIFICATION
 from app.records.facts import NotificationFacts, SeizureFacts
 from app.seizures.models import KIND as SEIZURE
 
@@ -206,7 +207,7 @@ async def _affected(session: AsyncSession, event: Event) -> list[str]:
     if event.trigger == "seizure":
         return [event.record_id]
     if event.trigger == "notification":
-        found = await gather.links(session, notification_id=event.record_id)
+        found = await facts.links(session, NOTIFICATION, event.record_id)
         return sorted({link.seizure_id for link in found if link.linked})
     return []
 

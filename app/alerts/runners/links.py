@@ -4,11 +4,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.alerts import gather
 from app.alerts.rules import seizure_matches_notification, substance_mismatch
 from app.alerts.rules.base import Firing
 from app.alerts.runners.base import Event, Registration, Trigger
 from app.ingest import facts
+from app.notifications.models import KIND as NOTIFICATION
+from app.seizures.models import KIND as SEIZURE
 
 TRIGGERS: frozenset[Trigger] = frozenset({"notification", "seizure", "reply", "arrival", "status"})
 
@@ -17,13 +18,8 @@ def _runner(module: Any) -> Any:
     async def run(session: AsyncSession, event: Event, params: dict[str, Any]) -> list[Firing]:
         if event.record_id is None:
             return []
-        by_seizure = event.trigger == "seizure"
-        found = await gather.links(
-            session,
-            seizure_id=event.record_id if by_seizure else None,
-            notification_id=None if by_seizure else event.record_id,
-        )
-        found = [link for link in found if link.linked]
+        kind = SEIZURE if event.trigger == "seizure" else NOTIFICATION
+        found = [link for link in await facts.links(session, kind, event.record_id) if link.linked]
         seizures = await facts.seizures(session, {link.seizure_id for link in found})
         notifications = await facts.notifications(session, {link.notification_id for link in found})
         firings: list[Firing] = []
