@@ -14,7 +14,7 @@ from app import migrate as migrations
 from app.auth import service as auth_service
 from app.auth.models import Authority
 from app.config import get_settings
-from app.db import create_engine, create_sessionmaker
+from app.db import commit, create_engine, create_sessionmaker
 from app.kit.clock import utcnow
 
 cli = typer.Typer(help="Precursor Alerts: notifications, seizures, correlation and alerts.")
@@ -31,7 +31,7 @@ def _in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         try:
             async with create_sessionmaker(engine)() as session:
                 result = await work(session)
-                await session.commit()
+                await commit(session)  # with its before-commit hooks, as a request's
                 return result
         finally:
             await engine.dispose()

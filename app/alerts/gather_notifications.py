@@ -14,6 +14,7 @@ from app.alerts.rules.alr_exceeded import Counted, Requirement, YearTotal
 from app.alerts.rules.split_consignment import Lane
 from app.notifications.models import KIND as NOTIFICATION
 from app.notifications.models import SHIPPED_ON, Notification
+from app.records import service as records
 from app.records.models import RecordEvent, RecordItem, RecordParty
 from app.reference.models import AnnualRequirement
 from app.reference.substances import catalogue
@@ -191,6 +192,8 @@ _LATEST_EVENT = (
 
 async def latest_event(session: AsyncSession, kind: str, record_id: str) -> str | None:
     """Return the name of a record's latest history event ("withdrawn", "suspended", ...)."""
+    if pending := records.pending_events(session, kind, record_id):
+        return pending[-1]  # the transaction's own, written at its commit
     params = {"kind": kind, "id": record_id}
     found: str | None = (await session.scalars(_LATEST_EVENT, params)).first()
     return found

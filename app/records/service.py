@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.schemas import Principal
-from app.db import pause
+from app.db import before_commit, pause
 from app.errors import InvalidInput
 from app.identifiers import base_mg, mg_to_kg, net_mg
 from app.ingest import entities
@@ -166,6 +166,9 @@ async def set_countries(
     await session.flush()
 
 
+EVENTS = "pending_events"  # on session.info: history entries written just before commit
+
+
 async def add_event(
     session: AsyncSession,
     kind: str,
@@ -177,21 +180,33 @@ async def add_event(
     note: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> None:
-    """Append a change to a record's history."""
+    """Append a change to a record's history. A transaction's entries are written together just
+    before it commits, in the order they came (one statement, not one each); the change itself
+    is flushed now, for correlation and the rules to read (sessions do not autoflush)."""
     await session.flush()
-    await session.execute(
-        statements.INSERT_EVENT,
-        {
-            "kind": kind,
-            "record_id": record_id,
-            "event": event,
-            "at": at,
-            "authority_id": principal.authority_id if principal else None,
-            "country": principal.country if principal else None,
-            "note": note,
-            "data": data or {},
-        },
-    )
+    row = {
+        "kind": kind,
+        "record_id": record_id,
+        "event": event,
+        "at": at,
+        "authority_id": principal.authority_id if principal else None,
+        "country": principal.country if principal else None,
+        "note": note,
+        "data": data or {},
+    }
+    session.info.setdefault(EVENTS, []).append(row)
+    before_commit(session, _write_events)
+
+
+async def _write_events(session: AsyncSession) -> None:
+    if rows := session.info.pop(EVENTS, []):
+        await session.execute(statements.INSERT_EVENT, rows)
+
+
+def pending_events(session: AsyncSession, kind: str, record_id: str) -> list[str]:
+    """The names of a record's history entries not written yet, oldest first."""
+    pending: list[dict[str, Any]] = session.info.get(EVENTS, [])
+    return [r["event"] for r in pending if (r["kind"], r["record_id"]) == (kind, record_id)]
 
 
 async def load_children(

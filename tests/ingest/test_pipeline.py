@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import httpx
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from app.auth import service as auth_service
 from app.bulk import Importer
@@ -29,6 +29,8 @@ def statements(app: Any) -> Iterator[Counter[str]]:
 
     def count(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
         flat = " ".join(sql.split())
+        if inserted := re.match(r"INSERT INTO (\w+)", flat):
+            seen[f"insert {inserted.group(1)}"] += 1
         if flat.startswith("SELECT") and (table := re.search(r"FROM (\w+)", flat)):
             by_pairs = "(notifications.authority_id, notifications.reference) IN" in flat
             blocks = "FROM party_blocks" in flat
@@ -80,6 +82,7 @@ async def test_a_batch_reads_its_parties_and_stored_references_once(
     assert seen["notifications by references"] == 1  # not one look-up per record
     assert seen["party_blocks"] == 1  # the candidates of every party of the set
     assert seen["party_aliases"] <= 1
+    assert seen["insert record_events"] == 1  # the set's history entries, at its commit
 
     # The records resolved against the set's pool exactly as one at a time: both parties of each
     # record are entities of their own, and a replay names the entities of the first post.
@@ -148,3 +151,21 @@ async def test_a_record_linked_later_in_the_set_is_judged_on_its_new_links(
     admin = bearer(await make_key("FR", "admin"))
     matches = await alerts_now(client, admin, rule="SEIZURE_MATCHES_NOTIFICATION")
     assert [a["severity"] for a in matches] == ["critical"]
+
+
+async def test_a_refused_item_leaves_no_history_entry(
+    app: Any, client: httpx.AsyncClient, make_key: Any
+) -> None:
+    """History entries wait for the commit; one of an item refused while it was written goes
+    with the item's savepoint."""
+    key = await make_key("DE")
+    bodies = drafts(3)
+    bodies[1]["importing_country"] = "DE"  # refused when written: the exporter's own country
+    r = await client.post("/v1/notifications/batch", json={"items": bodies}, headers=bearer(key))
+    results = r.json()["results"]
+    assert [x["status"] for x in results] == [201, 422, 201], results
+    async with app.state.sessionmaker() as session:
+        rows = (await session.execute(text("SELECT record_id, event FROM record_events"))).all()
+    assert sorted(rows) == sorted((x["id"], "created") for x in (results[0], results[2]))
+    history = await client.get(f"/v1/notifications/{results[0]['id']}/history", headers=bearer(key))
+    assert [e["event"] for e in history.json()["items"]] == ["created"]
