@@ -15,7 +15,6 @@ from sqlalchemy import ColumnElement, CompoundSelect, Integer, Select, bindparam
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.alerts.gather import LIMIT
-from app.correlation import repository as correlation
 from app.correlation.models import CorrelationKey, Link
 from app.ingest import entities
 from app.kit.sql import in_chunks, union_of
@@ -29,48 +28,22 @@ Key = tuple[str, str]
 CHUNK = 100  # parts per UNION: well under SQLite's 500 terms and its bound-parameter limit
 
 
-# Statements are built once (per shape) and reused: building one costs more than running it,
-# and a reused one hits the compiled cache without recomputing its cache key.
 async def ignored_parties(session: AsyncSession, party_ids: Iterable[str]) -> set[str]:
     """Return which of these entities carry a name on the ignored list ("TO ORDER" ...)."""
-    return await entities.ignored(session, party_ids, await correlation.ignored(session))
-
-
-PARTY_CAP = 200
-
-
-@functools.cache
-def _mentions_stmt(n: int) -> Select[Any]:
-    """How often each of `n` parties is named (up to a cap each), built once per size."""
-    parts = [
-        select(RecordParty.party_id)
-        .where(RecordParty.party_id == bindparam(f"p{i}"), RecordParty.kind == bindparam("kind"))
-        .limit(bindparam("cap", type_=Integer))
-        for i in range(n)
-    ]
-    named = union_of(parts).subquery()
-    return select(named.c.party_id, func.count()).group_by(named.c.party_id)
+    return await entities.ignored(session, party_ids)
 
 
 async def _usable(session: AsyncSession, kind: str, party_ids: Collection[str]) -> list[str]:
-    """Drop parties mentioned more than PARTY_CAP times by records of a kind (hub forwarders,
-    big importers): they are too common to mean anything, and reading them all would make the
-    cost of a lookup grow with the store. Each count reads at most PARTY_CAP + 1 index rows."""
+    """Drop parties named by more than MENTIONS_CAP records of a kind (hub forwarders, big
+    importers): they are too common to mean anything, and reading them all would make the cost
+    of a lookup grow with the store."""
     wanted = sorted(party_ids)
-
-    async def count(missing: list[str]) -> dict[str, int]:
-        shared = {"kind": kind, "cap": PARTY_CAP + 1}
-        rows = await in_chunks(
-            session, _mentions_stmt, missing, lambda i, p: {f"p{i}": p}, shared, CHUNK
-        )
-        return dict.fromkeys(missing, 0) | dict(rows)
-
-    # Each lookup of each incident runner asks again about the event's parties, and the records
-    # of a set name the same ones: one statement counts those not counted yet this transaction.
-    counts = await entities.mentions(session, kind, wanted, count)
-    return [party_id for party_id in wanted if counts[party_id] <= PARTY_CAP]
+    counts = await entities.mentions(session, kind, wanted)
+    return [party_id for party_id in wanted if counts[party_id] <= entities.MENTIONS_CAP]
 
 
+# Statements are built once (per shape) and reused: building one costs more than running it,
+# and a reused one hits the compiled cache without recomputing its cache key.
 _OBJECTED_ON = func.coalesce(Notification.replied_on, Notification.notified_on)
 _OBJECTION = Notification.decision == "objection"
 # Per lookup: the record id, its kind, the date it is ranked by, newest first?, extra conditions.

@@ -33,7 +33,7 @@ async def _seen(session: AsyncSession, found: dict[str, R]) -> dict[str, R]:
     the ignored list, nor the identifiers on it."""
     ignored = await repository.ignored(session)
     named = {p.party_id for r in found.values() for p in r.parties}
-    skipped = await entities.ignored(session, named, ignored)
+    skipped = await entities.ignored(session, named)
     return {
         i: replace(
             r,

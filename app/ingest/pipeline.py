@@ -2,11 +2,13 @@
 order, one refused draft spoiling nothing else. A single post is a set of one.
 
 The parties of a whole set are resolved against one pool of candidates read at once (three
-statements a set instead of three a record), and each domain reads what its drafts need for the
-whole set first (`Draft.reads`: which references are stored already). Each draft otherwise still
-writes through its domain's per-record code (correlation and the rules record by record); the
-set-based stages of DESIGN.md section 3 (one read per table, decisions in memory, one write per
-table) take that code over stage by stage behind this entry.
+statements a set instead of three a record), what the rules ask of the entities they will likely
+resolve to is read at once too (`entities.prefetch`), and each domain reads what its drafts need
+for the whole set first (`Draft.reads`: which references are stored already). What is read is
+kept for the transaction (`kept`, `facts`): a record that the set's records all point at is read
+once. Each draft otherwise still writes through its domain's per-record code (correlation and the
+rules record by record); the set-based stages of DESIGN.md section 3 (one read per table,
+decisions in memory, one write per table) take that code over stage by stage behind this entry.
 """
 
 import copy
@@ -18,7 +20,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import AppError
-from app.ingest import replays
+from app.ingest import entities, replays
 from app.ingest.keys import Key
 from app.ingest.locks import lock, lock_alone
 from app.matching.similarity import PartyKey
@@ -86,7 +88,9 @@ async def write_set(
     out: list[T | Exception] = []
     try:
         if len(written) > 1:
-            await parties.pool_for_set(session, [p for d in written for p in d.parties])
+            named = [p for d in written for p in d.parties]
+            pool = await parties.pool_for_set(session, named)
+            await entities.prefetch(session, parties.likely(pool, named))
             for read in dict.fromkeys(r for d in written for r in d.reads):
                 await read(session, [d for d in written if read in d.reads])
         for one in drafts:

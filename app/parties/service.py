@@ -82,10 +82,18 @@ class Pool:
 POOL = "party_pool"  # on session.info: the candidates of a whole set's parties (`pool_for_set`)
 
 
-async def pool_for_set(session: AsyncSession, keys: Iterable[PartyKey]) -> None:
+async def pool_for_set(session: AsyncSession, keys: Iterable[PartyKey]) -> Pool:
     """Load the candidates of every party of a set at once, for its records to resolve theirs
     against (`set_pool`); the pool takes in what each record adds, as the store would."""
-    session.info[POOL] = await load_pool(session, keys)
+    pool = session.info[POOL] = await load_pool(session, keys)
+    return pool
+
+
+def likely(pool: Pool, keys: Iterable[PartyKey]) -> set[str]:
+    """The entities of the pool holding a spelling of exactly one of these names: what most of
+    a set's parties resolve to (the others are matched by similarity, or are new)."""
+    names = {normalize_name(key.name)[:NAME_MAX] for key in keys}
+    return {party_id for party_id, name in pool.known if name in names}
 
 
 def set_pool(session: AsyncSession) -> Pool | None:

@@ -470,9 +470,9 @@ async def test_parties_with_ignored_names_start_none_of_these_rules(app, client,
 
 
 async def test_a_party_named_by_too_many_records_stops_fanning_out(app, client, keys, monkeypatch):
-    from app.alerts import gather_incidents
+    from app.ingest import entities
 
-    monkeypatch.setattr(gather_incidents, "PARTY_CAP", 1)
+    monkeypatch.setattr(entities, "MENTIONS_CAP", 1)
     for ref in ("DE-2026-0020", "DE-2026-0021"):
         await post_pen(client, keys["DE"], pen(ref, "2026-11-02"))
     earlier = incident(
@@ -481,6 +481,6 @@ async def test_a_party_named_by_too_many_records_stops_fanning_out(app, client, 
         parties=[{"role": "consignee", "name": "LAGOS PHARMA LIMITED", "country": "NG"}],
     )
     assert raised(await post_incident(client, keys["NL"], earlier), PRIOR) == []
-    monkeypatch.setattr(gather_incidents, "PARTY_CAP", 4)  # 2 notifications x (importer, consignee)
+    monkeypatch.setattr(entities, "MENTIONS_CAP", 4)  # 2 notifications x (importer, consignee)
     again = incident("NL-2025-0021", "2025-02-02", parties=earlier["parties"])
     assert len(raised(await post_incident(client, keys["NL"], again), PRIOR)) == 2

@@ -38,6 +38,7 @@ def statements(app: Any) -> Iterator[Counter[str]]:
             links_of = re.match(r"SELECT links\.\S+ .*FROM links WHERE links\.\w+_id = ", flat)
             name = "party_blocks" if blocks else table.group(1)
             name = "party mentions" if mentions else "links of a record" if links_of else name
+            name = "ignored parties" if "parties.normalized_name IN" in flat else name
             seen["notifications by references" if by_pairs else name] += 1
 
     sync = app.state.engine.sync_engine
@@ -169,3 +170,27 @@ async def test_a_refused_item_leaves_no_history_entry(
     assert sorted(rows) == sorted((x["id"], "created") for x in (results[0], results[2]))
     history = await client.get(f"/v1/notifications/{results[0]['id']}/history", headers=bearer(key))
     assert [e["event"] for e in history.json()["items"]] == ["created"]
+
+
+async def test_a_batch_asks_about_its_known_parties_at_once(
+    app: Any, client: httpx.AsyncClient, make_key: Any
+) -> None:
+    """A batch naming parties stored before (each spelled as stored): how many records name
+    each, and whether it carries an ignored name, are read for the whole set at once, not by
+    each record's incident rules."""
+    key = await make_key("DE")
+    stored = drafts(SET)
+    r = await client.post("/v1/notifications/batch", json={"items": stored}, headers=bearer(key))
+    assert [x["status"] for x in r.json()["results"]] == [201] * SET
+    again = [{**body, "reference": f"DE-AGAIN-{i:03d}"} for i, body in enumerate(stored)]
+
+    with statements(app) as seen:
+        r = await client.post("/v1/notifications/batch", json={"items": again}, headers=bearer(key))
+    assert [x["status"] for x in r.json()["results"]] == [201] * SET
+    assert seen["party mentions"] <= 2  # per kind, for every party of the set
+    assert seen["ignored parties"] == 1  # which of them carry an ignored name
+
+    # The counts the rules saw were right: the same entities as the first batch's.
+    listed = await client.get("/v1/notifications", params={"limit": 100}, headers=bearer(key))
+    exporters = Counter(n["exporter"]["party_id"] for n in listed.json()["items"])
+    assert sorted(exporters.values()) == [2] * SET
