@@ -14,7 +14,7 @@ from app import migrate
 from app.auth import service as auth_service
 from app.db import create_engine, create_sessionmaker
 from app.identifiers.containers import normalize_container
-from bench import fixtures, pairs, report
+from bench import fixtures, pairs, report, statements
 from bench.capture import recording
 from bench.floor import create_app, metadata
 from bench.load import pct
@@ -270,3 +270,24 @@ async def test_racing_clients_retry_503_and_count_what_is_left() -> None:
         assert await pairs.send(http, "/v1/notifications", {}, keys, tally) is None
     assert tally.statuses == {201: 1, 500: 1, 503: 1}
     assert tally.retried_503 == 2 + pairs.RETRIES
+
+
+@pytest.mark.pure
+def test_statements_are_tallied_by_verb_table_and_condition() -> None:
+    """bench.statements groups a captured import's statements whatever their bound values or
+    the length of their IN lists, per record."""
+    steps = [
+        ("begin", None, None),
+        ("one", "SELECT parties.id FROM parties WHERE parties.id IN ($1::VARCHAR)", ("a",)),
+        ("one", "SELECT parties.id FROM parties WHERE parties.id IN ($1::VARCHAR, $2)", ("a", "b")),
+        ("many", "INSERT INTO record_items (kind, record_id) VALUES ($1, $2)", [("n", "1")] * 3),
+        ("one", "UPDATE alert_fingerprints SET alert_id=$1 WHERE fingerprint = $2", ("x", "y")),
+        ("commit", None, None),
+    ]
+    tally = statements.tally(steps, records=2)
+    assert tally["statements_per_record"] == 2.0
+    assert tally["by_kind"] == {
+        "SELECT parties: parties.id IN (..)": 1.0,
+        "INSERT record_items": 0.5,
+        "UPDATE alert_fingerprints": 0.5,
+    }
