@@ -79,6 +79,24 @@ async def lock_alert(session: AsyncSession, alert: Alert) -> Alert:
     return alert
 
 
+async def _claim(
+    session: AsyncSession, fingerprints: Iterable[str]
+) -> tuple[dict[str, str], dict[str, AlertFingerprint]]:
+    """Claim the fingerprints never seen, each for the id of the alert about to be created (the
+    insert holds the new row's lock until commit), then lock the rows of the others as
+    `_lock_fingerprints` does: in fingerprint order, as every writer does."""
+    ordered = sorted(set(fingerprints))
+    ids = {f: str(uuid.uuid4()) for f in ordered}
+    rows = [{"fingerprint": f, "alert_id": ids[f]} for f in ordered]
+    claim = insert_ignoring(session, AlertFingerprint.__table__, "fingerprint")
+    claimed = set((await session.scalars(claim, rows)).all())
+    known = [f for f in ordered if f not in claimed]
+    locked: Iterable[AlertFingerprint] = (
+        await session.scalars(_LOCK, {"fingerprints": known}) if known else []
+    )
+    return {f: ids[f] for f in claimed}, {row.fingerprint: row for row in locked}
+
+
 async def apply(
     session: AsyncSession, firings: Sequence[Firing], modes: dict[str, str], now: datetime
 ) -> list[Alert]:
@@ -86,20 +104,26 @@ async def apply(
     firings = sorted((f for f in firings if f.rule in modes), key=lambda f: f.fingerprint)
     if not firings:
         return []
-    rows = await _lock_fingerprints(session, (f.fingerprint for f in firings))
+    claimed, rows = await _claim(session, (f.fingerprint for f in firings))
     await _read_locked(session, [r.alert_id for r in rows.values() if r.alert_id])
-    changed = []
+    changed: list[Alert] = []
+    created: dict[str, Alert] = {}
     for firing in firings:
-        row = rows[firing.fingerprint]
-        current = await session.get(Alert, row.alert_id) if row.alert_id else None
+        row = rows.get(firing.fingerprint)
+        current = created.get(firing.fingerprint)
+        if current is None and row is not None and row.alert_id:
+            current = await session.get(Alert, row.alert_id)
         if current is not None and current.status != "closed":
             alert = _fired_again(session, current, firing, now)
         elif current is not None and current.resolution == "false_positive":
             alert = None
         else:
-            alert = _created(firing, modes[firing.rule], now, current)
+            alert_id = claimed.get(firing.fingerprint) or str(uuid.uuid4())
+            alert = _created(alert_id, firing, modes[firing.rule], now, current)
             session.add(alert)
-            row.alert_id = alert.id
+            created[firing.fingerprint] = alert
+            if row is not None:
+                row.alert_id = alert.id
             note_change(session, alert, "created")
         if alert is not None:
             changed.append(alert)
@@ -107,9 +131,11 @@ async def apply(
     return changed
 
 
-def _created(firing: Firing, mode: str, now: datetime, previous: Alert | None) -> Alert:
+def _created(
+    alert_id: str, firing: Firing, mode: str, now: datetime, previous: Alert | None
+) -> Alert:
     return Alert(
-        id=str(uuid.uuid4()),
+        id=alert_id,
         fingerprint=firing.fingerprint,
         rule=firing.rule,
         severity=firing.severity,

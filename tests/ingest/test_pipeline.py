@@ -29,8 +29,8 @@ def statements(app: Any) -> Iterator[Counter[str]]:
 
     def count(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
         flat = " ".join(sql.split())
-        if inserted := re.match(r"INSERT INTO (\w+)", flat):
-            seen[f"insert {inserted.group(1)}"] += 1
+        if written := re.match(r"(INSERT INTO|UPDATE) (\w+)", flat):
+            seen[f"{written.group(1).split()[0].lower()} {written.group(2)}"] += 1
         if flat.startswith("SELECT") and (table := re.search(r"FROM (\w+)", flat)):
             by_pairs = "(notifications.authority_id, notifications.reference) IN" in flat
             blocks = "FROM party_blocks" in flat
@@ -111,6 +111,9 @@ async def test_a_batch_reads_the_facts_of_a_stored_record_once(
     assert seen["record_parties"] <= 1 + seen["party mentions"]  # its parties, then lookups
     assert 1 <= seen["party mentions"] <= 2  # one count per kind for the whole set
     assert seen["links of a record"] == 0  # each new seizure's links are those it just stored
+    # A new alert's fingerprint is claimed for its id as it is inserted: no update follows.
+    assert seen["insert alerts"] >= 1
+    assert seen["update alert_fingerprints"] == 0
 
     # Every seizure was scored against the notification read once, and linked to it.
     links = await client.get(f"/v1/notifications/{notification_id}/links", headers=bearer(de))
