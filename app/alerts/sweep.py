@@ -39,6 +39,7 @@ from app.alerts import engine, feed, service
 from app.alerts.runners import sweep as sweep_runners
 from app.alerts.runners.base import Event
 from app.db import unit_of_work
+from app.ingest import kept
 from app.kit.clock import Clock
 from app.kit.retry import retrying
 from app.kit.sql import is_postgresql
@@ -65,9 +66,11 @@ async def _lock(session: AsyncSession) -> bool:
 
 
 async def _flush_and_clear(session: AsyncSession) -> None:
-    """Write the page out and forget its objects, so a sweep's memory does not grow."""
+    """Write the page out and forget its objects and what was kept of them, so a sweep's memory
+    does not grow."""
     await session.flush()
     session.expunge_all()
+    kept.forget(session)
     feed.take_raised(session)  # the sweep reports a count, not the list
 
 

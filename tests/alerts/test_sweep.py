@@ -20,6 +20,7 @@ from app.alerts.rules import arrival_overdue, reply_overdue
 from app.alerts.runners import sweep as sweep_runners
 from app.auth import service as auth_service
 from app.config import Settings
+from app.ingest import kept
 from app.kit.clock import Clock
 from app.main import create_app
 from app.records.facts import NotificationFacts
@@ -289,7 +290,16 @@ async def test_sweep_pages_through_many_candidates(app, client, keys, clock, mon
     for i in range(8):  # equal due dates: the keyset resumes on (reply_due_date, id)
         due = "2026-11-17" if i % 2 else "2026-11-16"
         ids.add(await _post(client, keys, f"DE-PAGE-{i}", reply_due_date=due))
+    pages, held = sweep_runners.firing_pages, []
+
+    async def counted(session, *args, **kwargs):
+        async for page in pages(session, *args, **kwargs):
+            held.append(len(session.info.get(kept.KEPT, {})))  # what the transaction keeps
+            yield page
+
+    monkeypatch.setattr(sweep_runners, "firing_pages", counted)
     assert await _sweep(app, clock, "2026-11-18") == 8
+    assert len(held) >= 3 and max(held) <= 3  # a page's facts, dropped with its objects
     alerts = await _alerts(client, keys, REPLY)
     assert {a["subjects"]["notifications"][0] for a in alerts} == ids
     feed = (await client.get("/v1/alerts?limit=500", headers=bearer(keys["admin"]))).json()
