@@ -1,5 +1,5 @@
-"""Lookups the rules share within one dispatch (`memo`), links, and related records found
-through indexed lookups; the facts of records come from `app.ingest.facts`."""
+"""Lookups the rules share within one dispatch (`memo`), and the notifications to a country found
+through an indexed lookup; the facts of records and their links come from `app.ingest.facts`."""
 
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import date
@@ -28,7 +28,7 @@ def forget_facts(session: AsyncSession) -> None:
 
 
 async def memo(session: AsyncSession, key: tuple[str, ...], load: Callable[[], Awaitable[F]]) -> F:
-    """Compute a lookup once per dispatch (the ignored list, how busy a party is ...)."""
+    """Compute a lookup once per dispatch (the ALRs in force, a seizure's clusters ...)."""
     cache: dict[tuple[str, ...], Any] | None = session.info.get(FACTS)
     if cache is None:
         return await load()
