@@ -28,11 +28,6 @@ Key = tuple[str, str]
 CHUNK = 100  # parts per UNION: well under SQLite's 500 terms and its bound-parameter limit
 
 
-async def ignored_parties(session: AsyncSession, party_ids: Iterable[str]) -> set[str]:
-    """Return which of these entities carry a name on the ignored list ("TO ORDER" ...)."""
-    return await entities.ignored(session, party_ids)
-
-
 async def _usable(session: AsyncSession, kind: str, party_ids: Collection[str]) -> list[str]:
     """Drop parties named by more than MENTIONS_CAP records of a kind (hub forwarders, big
     importers): they are too common to mean anything, and reading them all would make the cost

@@ -43,19 +43,6 @@ _LOCK = (
 )
 
 
-async def _lock_fingerprints(
-    session: AsyncSession, fingerprints: Iterable[str]
-) -> dict[str, AlertFingerprint]:
-    """Create the fingerprints' rows if needed and lock them until commit, in fingerprint
-    order as every writer does, so that two writers never wait for each other in a circle."""
-    ordered = sorted(set(fingerprints))
-    rows = [{"fingerprint": f, "alert_id": None} for f in ordered]
-    insert = insert_ignoring(session, AlertFingerprint.__table__)
-    await session.execute(insert, rows)
-    locked = await session.scalars(_LOCK, {"fingerprints": ordered})
-    return {row.fingerprint: row for row in locked}
-
-
 async def _read_locked(session: AsyncSession, alert_ids: Collection[str]) -> None:
     """Read the alerts whose fingerprints this transaction just locked. A copy that the session
     loaded before the lock (a replay lists the alerts its record raised) may be stale: read it
@@ -75,7 +62,7 @@ async def lock_alert(session: AsyncSession, alert: Alert) -> Alert:
     Triage must check its If-Match and write under the same lock as the firings: otherwise two
     requests holding one ETag both win (a lost update, even a closed alert reopened), and a
     triage and a firing each write a snapshot the other's change is missing from."""
-    await _lock_fingerprints(session, [alert.fingerprint])
+    await _claim(session, [alert.fingerprint])  # stored with the alert: it is locked, not claimed
     await session.refresh(alert)
     return alert
 
@@ -84,8 +71,9 @@ async def _claim(
     session: AsyncSession, fingerprints: Iterable[str]
 ) -> tuple[dict[str, str], dict[str, AlertFingerprint]]:
     """Claim the fingerprints never seen, each for the id of the alert about to be created (the
-    insert holds the new row's lock until commit), then lock the rows of the others as
-    `_lock_fingerprints` does: in fingerprint order, as every writer does."""
+    insert holds the new row's lock until commit), then lock the rows of the others until commit,
+    in fingerprint order as every writer does, so that two writers never wait for each other in
+    a circle."""
     ordered = sorted(set(fingerprints))
     ids = {f: str(uuid.uuid4()) for f in ordered}
     rows = [{"fingerprint": f, "alert_id": ids[f]} for f in ordered]
@@ -271,7 +259,7 @@ async def resolve(
     found = (await session.execute(stmt)).all()
     if not found:
         return []
-    await _lock_fingerprints(session, (fp for _, fp in found))  # like firings and triage
+    await _claim(session, (fp for _, fp in found))  # stored with their alerts: locked
     # Read again under the lock, as triage does: what is closed by now stays as it is.
     alerts = await session.scalars(
         ALERTS_BY_ID.order_by(Alert.fingerprint), {"ids": [i for i, _ in found]}

@@ -45,22 +45,18 @@ def kind_of(record: Notification | Seizure) -> str:
 
 
 def drop_dirty(session: AsyncSession | Session) -> None:
-    """Drop the kept facts of records changed in the session and not flushed yet."""
+    """Drop the kept facts of records changed or deleted in the session."""
     found = session.info.get(KEPT)
     if found:
-        for obj in session.dirty:
+        for obj in (*session.dirty, *session.deleted):
             if isinstance(obj, Notification | Seizure):
                 found.pop((kind_of(obj), obj.id), None)
 
 
 @event.listens_for(Session, "before_flush")
 def _changed(session: Session, *_: Any) -> None:
-    # A record changed in the session (a reply, a withdrawal, an amendment) is read again.
-    found = session.info.get(KEPT)
-    if found:
-        for obj in (*session.dirty, *session.deleted):
-            if isinstance(obj, Notification | Seizure):
-                found.pop((kind_of(obj), obj.id), None)
+    # Changed records are read again after the flush too, when they are no longer dirty.
+    drop_dirty(session)
 
 
 @event.listens_for(Session, "after_transaction_end")

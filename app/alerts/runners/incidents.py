@@ -33,7 +33,7 @@ from app.alerts import gather_incidents as lookup
 from app.alerts.rules import company_shopping, party_in_prior_incident, seizure_cluster
 from app.alerts.rules.base import Firing
 from app.alerts.runners.base import Event, Registration
-from app.ingest import facts
+from app.ingest import entities, facts
 from app.notifications.models import KIND as NOTIFICATION
 from app.records.facts import NotificationFacts, SeizureFacts
 from app.seizures.models import KIND as SEIZURE
@@ -46,7 +46,7 @@ EVIDENCE = 20  # incidents or refusals loaded as evidence, per party (see above)
 async def _kept(session: AsyncSession, party_ids: Iterable[str]) -> set[str]:
     """Drop the entities whose name is on the ignored list."""
     wanted = set(party_ids)
-    return wanted - await lookup.ignored_parties(session, wanted)
+    return wanted - await entities.ignored(session, wanted)
 
 
 async def notification(session: AsyncSession, event: Event) -> NotificationFacts | None:
