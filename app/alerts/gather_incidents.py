@@ -1,28 +1,26 @@
 """Indexed lookups for the incident rules (company shopping, prior incidents, clusters).
 
-Every query starts from an index — record_parties.party_id, correlation_keys (key_type, value),
-the notifications and seizures primary keys — narrows by the records' own dates, and is capped
-(per party entity where a party leads), so the cost of a lookup does not grow with the store.
+Every lookup starts from an index — record_parties.party_id (through the kept lists of the
+records naming each entity, `app.ingest.named`), correlation_keys (key_type, value), the
+notifications and seizures primary keys — narrows by the records' own dates, and is capped (per
+party entity where a party leads), so the cost of a lookup does not grow with the store.
 """
 
 import functools
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, CompoundSelect, Integer, Select, bindparam, func, select
+from sqlalchemy import CompoundSelect, Integer, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.alerts.gather import LIMIT
 from app.correlation.models import CorrelationKey, Link
-from app.ingest import entities
+from app.ingest import entities, named
 from app.kit.sql import in_chunks, union_of
 from app.notifications.models import KIND as NOTIFICATION
-from app.notifications.models import Notification
-from app.records.models import RecordParty
 from app.seizures.models import KIND as SEIZURE
-from app.seizures.models import Seizure
 
 Key = tuple[str, str]
 CHUNK = 100  # parts per UNION: well under SQLite's 500 terms and its bound-parameter limit
@@ -37,47 +35,13 @@ async def _usable(session: AsyncSession, kind: str, party_ids: Collection[str]) 
     return [party_id for party_id in wanted if counts[party_id] <= entities.MENTIONS_CAP]
 
 
-# Statements are built once (per shape) and reused: building one costs more than running it,
-# and a reused one hits the compiled cache without recomputing its cache key.
-_OBJECTED_ON = func.coalesce(Notification.replied_on, Notification.notified_on)
-_OBJECTION = Notification.decision == "objection"
-# Per lookup: the record id, its kind, the date it is ranked by, newest first?, extra conditions.
-_TARGETS: dict[str, tuple[Any, str, Any, bool, tuple[ColumnElement[bool], ...]]] = {
-    "notified": (Notification.id, NOTIFICATION, Notification.notified_on, False, ()),
-    "objected": (Notification.id, NOTIFICATION, _OBJECTED_ON, True, (_OBJECTION,)),
-    "occurred": (Seizure.id, SEIZURE, Seizure.occurred_on, True, ()),
+# Per lookup: the kind of the records it returns, how they are dated, and whether the newest
+# are kept (else the earliest).
+_TARGETS: dict[str, tuple[str, Callable[[named.Dates], date | None], bool]] = {
+    "notified": (NOTIFICATION, lambda d: d.on, False),
+    "objected": (NOTIFICATION, lambda d: d.objected_on, True),
+    "occurred": (SEIZURE, lambda d: d.on, True),
 }
-
-
-@functools.cache
-def _capped_stmt(target: str, by_role: bool, by_type: bool) -> Select[Any]:
-    """The `cap` newest (or earliest) `target` records per party entity, built once per shape."""
-    record_id, kind, on, newest, extra = _TARGETS[target]
-    where = [
-        RecordParty.record_id == record_id,
-        RecordParty.kind == kind,
-        RecordParty.party_id.in_(bindparam("party_ids", expanding=True)),
-    ]
-    if by_role:
-        where.append(RecordParty.role.in_(bindparam("roles", expanding=True)))
-    where += [*extra, on >= bindparam("first"), on <= bindparam("last")]
-    if by_type:
-        where.append(Seizure.type.in_(bindparam("types", expanding=True)))
-    named = (
-        select(record_id.label("id"), on.label("on"), RecordParty.party_id)
-        .where(*where)
-        .distinct()
-        .subquery()
-    )
-    order = (named.c.on.desc(), named.c.id.desc()) if newest else (named.c.on, named.c.id)
-    rank = func.row_number().over(partition_by=named.c.party_id, order_by=order).label("rank")
-    ranked = select(named.c.id, named.c.on, rank).subquery()
-    return (
-        select(ranked.c.id, ranked.c.on)
-        .where(ranked.c.rank <= bindparam("cap", type_=Integer))
-        .distinct()
-        .order_by(ranked.c.on, ranked.c.id)
-    )
 
 
 async def _capped(
@@ -90,19 +54,18 @@ async def _capped(
     cap: int,
     types: Collection[str] | None = None,
 ) -> list[str]:
-    """Return the `target` records naming these entities, the `cap` newest (or earliest) each."""
-    params: dict[str, Any] = {
-        "party_ids": sorted(party_ids),
-        "first": first,
-        "last": last,
-        "cap": cap,
-    }
-    if roles is not None:
-        params["roles"] = sorted(roles)
-    if types is not None:
-        params["types"] = sorted(types)
-    stmt = _capped_stmt(target, roles is not None, types is not None)
-    return [row[0] for row in (await session.execute(stmt, params)).all()]
+    """Return the `target` records naming these entities, the `cap` newest (or earliest) each,
+    chosen from the kept lists of the records naming them (`named`)."""
+    kind, dated, newest = _TARGETS[target]
+    rows = await named.naming(session, kind, party_ids)
+    by_party = {p: [i for i, role in rows[p] if roles is None or role in roles] for p in party_ids}
+    found = await named.dates(session, kind, {i for ids in by_party.values() for i in ids})
+    on: dict[str, date] = {}
+    for record_id, dates in found.items():
+        when = dated(dates)
+        if when is not None and first <= when <= last and (types is None or dates.type in types):
+            on[record_id] = when
+    return named.newest_per_party(by_party, on, cap, newest)
 
 
 async def notifications_naming(

@@ -1,23 +1,21 @@
-"""What a transaction keeps of party entities (`kept`): which carry an ignored name, and how many
-records name each, read for a whole set at once where the set's parties are known in advance."""
+"""What a transaction keeps of party entities (`kept`): which carry an ignored name, and which
+records name each (`named`), read for a whole set at once where the set's parties are known in
+advance."""
 
-import functools
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from sqlalchemy import Integer, Select, bindparam, func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.correlation import repository as correlation
+from app.ingest import named
 from app.ingest.kept import kept as _kept
-from app.kit.sql import in_chunks, union_of
+from app.ingest.named import MENTIONS_CAP as MENTIONS_CAP
 from app.notifications.models import KIND as NOTIFICATION
 from app.parties.models import Party
-from app.records.models import RecordParty
 from app.seizures.models import KIND as SEIZURE
 
-MENTIONS_CAP = 200  # a party named by more records of a kind is too common to mean anything
-CHUNK = 100  # parts per UNION: well under SQLite's 500 terms and its bound-parameter limit
 IDS_CHUNK = 1000  # entity ids per IN list
 
 _IGNORED_ENTITIES = select(Party.id).where(
@@ -49,50 +47,20 @@ async def _ignored_names(session: AsyncSession) -> list[str]:
     return sorted(v for t, v in await correlation.ignored(session) if t == "party_name")
 
 
-@functools.cache
-def _mentions_stmt(n: int) -> Select[Any]:
-    """How often each of `n` parties is named (up to a cap each), built once per size."""
-    parts = [
-        select(RecordParty.party_id)
-        .where(RecordParty.party_id == bindparam(f"p{i}"), RecordParty.kind == bindparam("kind"))
-        .limit(bindparam("cap", type_=Integer))
-        for i in range(n)
-    ]
-    named = union_of(parts).subquery()
-    return select(named.c.party_id, func.count()).group_by(named.c.party_id)
-
-
-def _bind(i: int, party_id: str) -> dict[str, Any]:
-    return {f"p{i}": party_id}
-
-
 async def mentions(session: AsyncSession, kind: str, party_ids: Collection[str]) -> dict[str, int]:
     """How many rows of records of a kind name each entity, counted up to MENTIONS_CAP + 1 (each
-    count reads at most that many index rows) and kept: the rows the transaction writes
-    afterwards add to it (`mentioned`)."""
-    kept = _kept(session)
-    missing = sorted(p for p in set(party_ids) if ("mentions", kind, p) not in kept)
-    if missing:
-        shared = {"kind": kind, "cap": MENTIONS_CAP + 1}
-        counted = dict(await in_chunks(session, _mentions_stmt, missing, _bind, shared, CHUNK))
-        for party_id in missing:
-            kept[("mentions", kind, party_id)] = counted.get(party_id, 0)
-    return {p: kept[("mentions", kind, p)] for p in party_ids}
+    count reads at most that many index rows) and kept with the rows themselves (`named`)."""
+    return {p: len(rows) for p, rows in (await named.naming(session, kind, party_ids)).items()}
 
 
-def mentioned(session: AsyncSession, kind: str, party_ids: Iterable[str]) -> None:
-    """Add rows just written, naming these entities (one each), to the kept counts."""
-    counts = _kept(session)
-    for party_id in party_ids:
-        if ("mentions", kind, party_id) in counts:
-            counts[("mentions", kind, party_id)] += 1
+def mentioned(session: AsyncSession, kind: str, rows: Iterable[dict[str, Any]]) -> None:
+    """Add rows just written (`party_id`, `record_id`, `role`) to what is kept of their entities."""
+    named.add(session, kind, ((r["party_id"], r["record_id"], r["role"]) for r in rows))
 
 
 def created(session: AsyncSession, party_id: str) -> None:
-    """An entity created by this transaction is named by no record yet: nothing to count."""
-    kept = _kept(session)
-    for kind in (NOTIFICATION, SEIZURE):
-        kept[("mentions", kind, party_id)] = 0
+    """An entity created by this transaction is named by no record yet: nothing to read."""
+    named.none_yet(session, party_id)
 
 
 async def prefetch(session: AsyncSession, party_ids: Collection[str]) -> None:
@@ -100,4 +68,4 @@ async def prefetch(session: AsyncSession, party_ids: Collection[str]) -> None:
     rules would otherwise read one record at a time."""
     await ignored(session, party_ids)
     for kind in (NOTIFICATION, SEIZURE):
-        await mentions(session, kind, party_ids)
+        await named.naming(session, kind, party_ids)

@@ -45,12 +45,13 @@ def kind_of(record: Notification | Seizure) -> str:
 
 
 def drop_dirty(session: AsyncSession | Session) -> None:
-    """Drop the kept facts of records changed or deleted in the session."""
+    """Drop the kept facts and dates of records changed or deleted in the session."""
     found = session.info.get(KEPT)
     if found:
         for obj in (*session.dirty, *session.deleted):
             if isinstance(obj, Notification | Seizure):
                 found.pop((kind_of(obj), obj.id), None)
+                found.pop(("dates", kind_of(obj), obj.id), None)
 
 
 @event.listens_for(Session, "before_flush")

@@ -141,7 +141,7 @@ async def store_parties(
     await locks.lock_entities(session, sorted({r["party_id"] for r in rows}))
     if rows:
         await session.execute(statements.INSERT_PARTIES, rows)
-        entities.mentioned(session, kind, (r["party_id"] for r in rows))
+        entities.mentioned(session, kind, rows)
     # Unsaved copies for the caller: the stored rows are not kept in the session.
     return [RecordParty(**row) for row in rows]
 
