@@ -77,15 +77,17 @@ async def write_set(
     refusals: tuple[type[Exception], ...] = (AppError,),
 ) -> list[T | Exception]:
     """Lock the keys of every draft at once (or run `alone` among writers), read the candidates
-    of all their parties at once, then write each in its own savepoint, in order; a draft refused
-    before (an error in its place) or while it writes (one of `refusals`) gives its error in its
-    place."""
+    of all their parties at once, then write each in order; a draft refused before (an error in
+    its place) or while it writes (one of `refusals`) gives its error in its place.
+
+    The set is written in one savepoint; a draft refused while it writes undoes it, and the set
+    is written again with each draft in a savepoint of its own, that one's error in its place
+    (refusals are rare: a savepoint per draft would cost two statements a record)."""
     written = [d for d in drafts if isinstance(d, Draft)]
     if alone:
         await lock_alone(session)
     else:
         await lock(session, {k for d in written for k in d.keys})
-    out: list[T | Exception] = []
     try:
         if len(written) > 1:
             named = [p for d in written for p in d.parties]
@@ -93,17 +95,59 @@ async def write_set(
             await entities.prefetch(session, parties.likely(pool, named))
             for read in dict.fromkeys(r for d in written for r in d.reads):
                 await read(session, [d for d in written if read in d.reads])
-        for one in drafts:
-            if not isinstance(one, Draft):
-                out.append(one)
-                continue
-            try:
-                out.append(await in_savepoint(session, partial(one.write, session)))
-            except refusals as exc:
-                out.append(exc)
+        try:
+            return await in_savepoint(session, partial(_together, session, drafts, refusals))
+        except _Refused as refused:
+            at = refused.position
+            return await _one_by_one(
+                session, [*drafts[:at], refused.error, *drafts[at + 1 :]], refusals
+            )
     finally:
         parties.drop_set_pool(session)
         session.info.pop(replays.KNOWN, None)
+
+
+class _Refused(Exception):
+    """A draft of a set written together was refused."""
+
+    def __init__(self, position: int, error: Exception) -> None:
+        super().__init__(position, error)
+        self.position, self.error = position, error
+
+
+async def _together(
+    session: AsyncSession,
+    drafts: Sequence[Draft[T] | Exception],
+    refusals: tuple[type[Exception], ...],
+) -> list[T | Exception]:
+    """Write every draft in order; the first refused stops the set (`_Refused`)."""
+    out: list[T | Exception] = []
+    for position, one in enumerate(drafts):
+        if not isinstance(one, Draft):
+            out.append(one)
+            continue
+        try:
+            out.append(await one.write(session))
+        except refusals as exc:
+            raise _Refused(position, exc) from exc
+    return out
+
+
+async def _one_by_one(
+    session: AsyncSession,
+    drafts: Sequence[Draft[T] | Exception],
+    refusals: tuple[type[Exception], ...],
+) -> list[T | Exception]:
+    """Write each draft in its own savepoint; a refused one gives its error in its place."""
+    out: list[T | Exception] = []
+    for one in drafts:
+        if not isinstance(one, Draft):
+            out.append(one)
+            continue
+        try:
+            out.append(await in_savepoint(session, partial(one.write, session)))
+        except refusals as exc:
+            out.append(exc)
     return out
 
 

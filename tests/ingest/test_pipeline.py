@@ -29,6 +29,8 @@ def statements(app: Any) -> Iterator[Counter[str]]:
 
     def count(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
         flat = " ".join(sql.split())
+        if flat.startswith("SAVEPOINT"):
+            seen["savepoint"] += 1
         if written := re.match(r"(INSERT INTO|UPDATE) (\w+)", flat):
             seen[f"{written.group(1).split()[0].lower()} {written.group(2)}"] += 1
         if flat.startswith("SELECT") and (table := re.search(r"FROM (\w+)", flat)):
@@ -88,6 +90,7 @@ async def test_a_batch_reads_its_parties_and_stored_references_once(
     assert seen["party_blocks"] == 1  # the candidates of every party of the set
     assert seen["party_aliases"] <= 1
     assert seen["insert record_events"] == 1  # the set's history entries, at its commit
+    assert seen["savepoint"] == 1  # the set's, none a record: no draft was refused
 
     # The records resolved against the set's pool exactly as one at a time: both parties of each
     # record are entities of their own, and a replay names the entities of the first post.
@@ -175,6 +178,11 @@ async def test_a_refused_item_leaves_no_history_entry(
     r = await client.post("/v1/notifications/batch", json={"items": bodies}, headers=bearer(key))
     results = r.json()["results"]
     assert [x["status"] for x in results] == [201, 422, 201], results
+    # Written again one by one: the first is stored once, under the reference it gave.
+    listed = await client.get("/v1/notifications", params={"limit": 100}, headers=bearer(key))
+    assert sorted(n["id"] for n in listed.json()["items"]) == sorted(
+        x["id"] for x in (results[0], results[2])
+    )
     async with app.state.sessionmaker() as session:
         rows = (await session.execute(text("SELECT record_id, event FROM record_events"))).all()
     assert sorted(rows) == sorted((x["id"], "created") for x in (results[0], results[2]))
