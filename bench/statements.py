@@ -33,6 +33,7 @@ def kind_of(sql: str) -> str:
     flat = " ".join(sql.split())
     flat = re.sub(r"\$\d+(::\w+)?|%\(\w+\)s|\?", "?", flat)
     flat = re.sub(r"\(\?(, \?)*\)", "(..)", flat)
+    flat = re.sub(r"sa_savepoint_\d+", "sa_savepoint", flat)
     if match := re.match(r"(INSERT INTO|UPDATE|DELETE FROM) (\w+)", flat):
         return f"{match.group(1).split()[0]} {match.group(2)}"
     if flat.startswith("SELECT"):
@@ -63,7 +64,8 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
             path, out = workdir / "import.ndjson", workdir / "steps.pickle"
             fixtures.ndjson(phases.draw(st.stream(5), args.records, "M"), path)
             await st.stop_worker()
-            command = [sys.executable, "-m", "bench.capture", str(out), "import", str(path)]
+            command = [*args.wrap.split(), sys.executable, "-m", "bench.capture", str(out)]
+            command += ["import", str(path)]
             command += ["--batch", str(args.set), "--authority-map", json.dumps(st.keys.ids)]
             env = {**os.environ, "LOG_LEVEL": "WARNING", "DATABASE_URL": st.db.url}
             started = time.perf_counter()
@@ -93,6 +95,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--set", type=int, default=1_000, help="lines a set (the import's --batch)")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--database-url", default=os.environ.get("PA_TEST_PG_DSN", DEFAULT_ADMIN_URL))
+    p.add_argument(
+        "--wrap",
+        default="",
+        help="a command to run the import under, e.g. 'py-spy record -f raw -o import.txt --'",
+    )
     result = asyncio.run(measure(p.parse_args(argv)))
     print(f"{result['records']} records into {result['stored']:,} in sets of {result['set']}:")
     print(f"{result['records_per_s']} records/s, {result['statements_per_record']} statements each")

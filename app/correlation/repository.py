@@ -2,7 +2,7 @@
 
 import functools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -29,7 +29,8 @@ from app.matching.names import normalize_name
 async def replace_keys(
     session: AsyncSession, kind: str, record_id: str, keys: Iterable[Key], *, new: bool = False
 ) -> None:
-    """Store a record's keys, replacing what it had (a new record has none)."""
+    """Store a record's keys, replacing what it had (a new record has none); the kept lists of
+    the records holding each key (`holding`) follow."""
     if not new:
         await session.execute(_DELETE_KEYS, {"kind": kind, "record_id": record_id})
     rows = [
@@ -37,6 +38,19 @@ async def replace_keys(
     ]
     if rows:  # one executemany: ORM objects would cost an INSERT each on SQLite
         await session.execute(insert(CorrelationKey), rows)
+    _held(session, kind, record_id, [(r["key_type"], r["value"]) for r in rows], new)
+
+
+def _held(session: AsyncSession, kind: str, record_id: str, keys: list[Key], new: bool) -> None:
+    found = kept.kept(session)
+    if not new:  # a list that lost the record may have lost its place to one beyond it
+        for entry in [e for e in found if e[:2] == (HOLDING, kind)]:
+            if record_id in found[entry][1]:
+                del found[entry]
+    for key in keys:
+        if (held := found.get((HOLDING, kind, *key))) is not None:
+            limit, ids = held
+            found[(HOLDING, kind, *key)] = (limit, tuple(sorted((*ids, record_id))[:limit]))
 
 
 # Keys are never held as ORM objects: nothing in the session to synchronise.
@@ -91,6 +105,41 @@ _CANDIDATES_PG = select(_KEYS.c.key_type, _KEYS.c.value, _HITS.c.record_id).sele
 )
 
 
+HOLDING = "holding"  # kept: (limit, the first `limit` ids) of the records holding a key
+
+
+async def holding(
+    session: AsyncSession, kind: str, keys: Iterable[Key], limit: Callable[[Key], int]
+) -> dict[Key, tuple[str, ...]]:
+    """The first `limit(key)` records of a kind holding each key, by id, kept for the
+    transaction (`kept`): the keys it writes afterwards are added (`replace_keys`), so only
+    keys not asked about before are read, all in one statement."""
+    found = kept.kept(session)
+    wanted = sorted(set(keys))
+    missing = [k for k in wanted if found.get((HOLDING, kind, *k), (0,))[0] < limit(k)]
+    if missing:
+
+        def bind(i: int, key: Key) -> dict[str, Any]:
+            return {f"t{i}": key[0], f"v{i}": key[1], f"l{i}": limit(key)}
+
+        if is_postgresql(session):
+            params = {
+                "key_type": [t for t, _ in missing],
+                "value": [v for _, v in missing],
+                "cap": [limit(k) for k in missing],
+                "kind": kind,
+            }
+            rows = list((await session.execute(_CANDIDATES_PG, params)).all())
+        else:
+            rows = await in_chunks(session, _candidates_stmt, missing, bind, {"kind": kind}, CHUNK)
+        read: dict[Key, list[str]] = defaultdict(list)
+        for key_type, value, record_id in rows:
+            read[(key_type, value)].append(record_id)
+        for key in missing:
+            found[(HOLDING, kind, *key)] = (limit(key), tuple(sorted(read[key])))
+    return {k: found[(HOLDING, kind, *k)][1][: limit(k)] for k in wanted}
+
+
 async def candidates(
     session: AsyncSession,
     kind: str,
@@ -105,29 +154,11 @@ async def candidates(
     Each key is read with LIMIT cap + 1: a key held by more records than its cap is too common
     to mean anything and is dropped, so the cost per lookup is bounded however large the store.
     """
-    wanted = sorted(set(lookups))
-    if not wanted:
-        return {}
 
     def limit(key: Key) -> int:
         return (bucket_cap if key[0] == BUCKET else cap) + 1
 
-    def bind(i: int, key: Key) -> dict[str, Any]:
-        return {f"t{i}": key[0], f"v{i}": key[1], f"l{i}": limit(key)}
-
-    if is_postgresql(session):
-        params = {
-            "key_type": [t for t, _ in wanted],
-            "value": [v for _, v in wanted],
-            "cap": [limit(k) for k in wanted],
-            "kind": kind,
-        }
-        rows = list((await session.execute(_CANDIDATES_PG, params)).all())
-    else:
-        rows = await in_chunks(session, _candidates_stmt, wanted, bind, {"kind": kind}, CHUNK)
-    by_key: dict[Key, list[str]] = defaultdict(list)
-    for key_type, value, record_id in rows:
-        by_key[(key_type, value)].append(record_id)
+    by_key = await holding(session, kind, lookups, limit)
     found: dict[str, set[str]] = defaultdict(set)
     weak: list[str] = []
     for (key_type, _value), ids in sorted(by_key.items()):

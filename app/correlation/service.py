@@ -1,5 +1,6 @@
 """Correlate a record with the others: store its keys, find candidates by key, score, link."""
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
@@ -9,10 +10,11 @@ from sqlalchemy import Table, bindparam, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.correlation import repository
+from app.correlation.drafts import Lookup
 from app.correlation.models import Link
 from app.ingest import entities, facts
 from app.matching import keys as keyspace
-from app.matching.keys import PARTY
+from app.matching.keys import BUCKET, PARTY, Key
 from app.matching.scoring import STORE_THRESHOLD, Score, score_pair
 from app.notifications.models import KIND as NOTIFICATION
 from app.records.facts import NotificationFacts, SeizureFacts
@@ -54,6 +56,48 @@ async def notifications_seen(
 async def seizures_seen(session: AsyncSession, ids: Iterable[str]) -> dict[str, SeizureFacts]:
     """Seizures as correlation sees them."""
     return await _seen(session, await facts.seizures(session, ids))
+
+
+def _limit(key: Key) -> int:
+    return (BUCKET_CAP if key[0] == BUCKET else KEY_CAP) + 1
+
+
+async def read_for_set(
+    session: AsyncSession, lookups: Iterable[Iterable[Lookup]], entities: Iterable[str]
+) -> None:
+    """Read at once what the correlation of a set's records will look up (`drafts`, each
+    record's lookups given apart, and the keys of the entities its parties likely resolve to):
+    the records holding each key, then the facts of the candidates each record will score."""
+    records = [list(found) for found in lookups]
+    wanted: dict[str, set[Key]] = defaultdict(set)
+    for found in records:
+        for kind, key_type, value in found:
+            wanted[kind].add((key_type, value))
+    parties = {(PARTY, entity) for entity in entities}
+    for kind, keys in wanted.items():
+        await repository.holding(session, kind, keys | parties, _limit)
+    scored: dict[str, set[str]] = defaultdict(set)
+    for found in records:
+        by_kind: dict[str, set[Key]] = defaultdict(set)
+        for kind, key_type, value in found:
+            by_kind[kind].add((key_type, value))
+        for kind, keys in by_kind.items():
+            scored[kind] |= set(await _candidates(session, kind, keys))
+    await notifications_seen(session, scored[NOTIFICATION])
+    await seizures_seen(session, scored[SEIZURE])
+
+
+async def _candidates(
+    session: AsyncSession, kind: str, lookups: Iterable[Key]
+) -> dict[str, set[str]]:
+    return await repository.candidates(
+        session,
+        kind,
+        lookups,
+        cap=KEY_CAP,
+        bucket_cap=BUCKET_CAP,
+        bucket_budget=BUCKET_BUDGET,
+    )
 
 
 _LINKS_BY = {
@@ -157,14 +201,7 @@ async def correlate_seizure(
     seizure = (await seizures_seen(session, [seizure_id]))[seizure_id]
     keys = keyspace.seizure_keys(seizure)
     await repository.replace_keys(session, SEIZURE, seizure_id, keys, new=new)
-    found = await repository.candidates(
-        session,
-        NOTIFICATION,
-        keyspace.seizure_lookups(seizure),
-        cap=KEY_CAP,
-        bucket_cap=BUCKET_CAP,
-        bucket_budget=BUCKET_BUDGET,
-    )
+    found = await _candidates(session, NOTIFICATION, keyspace.seizure_lookups(seizure))
     views = await notifications_seen(session, found)
     scored = [(seizure_id, n.id, score_pair(seizure, n)) for n in views.values()]
     if await _relink(session, SEIZURE, seizure_id, scored, now, new=new):
@@ -179,14 +216,7 @@ async def correlate_notification(
     notification = (await notifications_seen(session, [notification_id]))[notification_id]
     keys = keyspace.notification_keys(notification)
     await repository.replace_keys(session, NOTIFICATION, notification_id, keys, new=new)
-    found = await repository.candidates(
-        session,
-        SEIZURE,
-        keyspace.notification_lookups(notification),
-        cap=KEY_CAP,
-        bucket_cap=BUCKET_CAP,
-        bucket_budget=BUCKET_BUDGET,
-    )
+    found = await _candidates(session, SEIZURE, keyspace.notification_lookups(notification))
     views = await seizures_seen(session, found)
     scored = [(s.id, notification_id, score_pair(s, notification)) for s in views.values()]
     changed = await _relink(session, NOTIFICATION, notification_id, scored, now, new=new)
@@ -199,8 +229,6 @@ async def related_seizures(session: AsyncSession, seizure: SeizureFacts) -> dict
     lookups = {
         k for k in keyspace.seizure_keys(seizure) if k[0] in (*keyspace.IDENTIFIER_TYPES, PARTY)
     }
-    found = await repository.candidates(
-        session, SEIZURE, lookups, cap=KEY_CAP, bucket_cap=BUCKET_CAP, bucket_budget=BUCKET_BUDGET
-    )
+    found = await _candidates(session, SEIZURE, lookups)
     found.pop(seizure.id, None)
     return found

@@ -19,6 +19,8 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.correlation import service as correlation
+from app.correlation.drafts import Lookup
 from app.errors import AppError
 from app.ingest import entities, replays
 from app.ingest.keys import Key
@@ -42,6 +44,7 @@ class Draft(Generic[T]):
     write: Callable[[AsyncSession], Awaitable[T]]
     parties: tuple[PartyKey, ...] = ()  # the parties it names, resolved against the set's pool
     reads: tuple[SetRead, ...] = ()  # what its domain reads for the whole set first
+    lookups: frozenset[Lookup] = frozenset()  # what its correlation looks up, known in advance
 
     def then(self, after: Callable[[T], U]) -> "Draft[U]":
         """The same write, its result passed through `after`."""
@@ -50,7 +53,7 @@ class Draft(Generic[T]):
         async def written(session: AsyncSession) -> U:
             return after(await write(session))
 
-        return Draft(self.keys, written, self.parties, self.reads)
+        return Draft(self.keys, written, self.parties, self.reads, self.lookups)
 
 
 def draft(
@@ -58,9 +61,11 @@ def draft(
     write: Callable[[AsyncSession], Awaitable[T]],
     parties: Iterable[PartyKey] = (),
     reads: Iterable[SetRead] = (),
+    lookups: Iterable[Lookup] = (),
 ) -> Draft[T]:
-    """A draft of these keys, this write, the parties it names and its domain's set reads."""
-    return Draft(frozenset(keys), write, tuple(parties), tuple(reads))
+    """A draft of these keys, this write, the parties it names, its domain's set reads and
+    its correlation's lookups."""
+    return Draft(frozenset(keys), write, tuple(parties), tuple(reads), frozenset(lookups))
 
 
 async def write_one(session: AsyncSession, one: Draft[T]) -> T:
@@ -92,9 +97,11 @@ async def write_set(
         if len(written) > 1:
             named = [p for d in written for p in d.parties]
             pool = await parties.pool_for_set(session, named)
-            await entities.prefetch(session, parties.likely(pool, named))
+            likely = parties.likely(pool, named)
+            await entities.prefetch(session, likely)
             for read in dict.fromkeys(r for d in written for r in d.reads):
                 await read(session, [d for d in written if read in d.reads])
+            await correlation.read_for_set(session, [d.lookups for d in written], likely)
         try:
             return await in_savepoint(session, partial(_together, session, drafts, refusals))
         except _Refused as refused:

@@ -11,6 +11,7 @@ from app.alerts import service as alerts
 from app.alerts.models import Alert
 from app.alerts.runners.base import Event
 from app.auth.schemas import Principal
+from app.correlation import drafts
 from app.correlation import service as correlation
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.ingest import kept, pipeline, replays
@@ -46,6 +47,7 @@ def draft(principal: Principal, body: NotificationCreate, clock: Clock) -> Draft
         partial(_create, principal, body, clock),
         [locks.party_key_of(p) for p in named(body)],
         [_READ_STORED],
+        drafts.notification(principal, body, clock.today()),
     )
 
 

@@ -12,6 +12,7 @@ from app.alerts import service as alerts
 from app.alerts.models import Alert
 from app.alerts.runners.base import Event
 from app.auth.schemas import Principal
+from app.correlation import drafts
 from app.correlation import service as correlation
 from app.errors import Forbidden, NotFound
 from app.ingest import kept, pipeline, replays
@@ -57,6 +58,7 @@ def draft(principal: Principal, body: SeizureCreate, clock: Clock) -> Draft[Crea
         partial(_create, principal, body, clock),
         [locks.party_key_of(p) for p in body.parties],
         [_READ_STORED],
+        drafts.seizure(principal, body),
     )
 
 
