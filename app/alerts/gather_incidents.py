@@ -6,24 +6,21 @@ notifications and seizures primary keys — narrows by the records' own dates, a
 party entity where a party leads), so the cost of a lookup does not grow with the store.
 """
 
-import functools
-from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
 from datetime import date
-from typing import Any
 
-from sqlalchemy import CompoundSelect, Integer, Select, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.alerts.gather import LIMIT
+from app.correlation import repository as correlation
 from app.correlation.models import CorrelationKey, Link
 from app.ingest import entities, named
-from app.kit.sql import in_chunks, union_of
+from app.ingest.kept import kept
 from app.notifications.models import KIND as NOTIFICATION
 from app.seizures.models import KIND as SEIZURE
 
 Key = tuple[str, str]
-CHUNK = 100  # parts per UNION: well under SQLite's 500 terms and its bound-parameter limit
 
 
 async def _usable(session: AsyncSession, kind: str, party_ids: Collection[str]) -> list[str]:
@@ -127,53 +124,33 @@ _KEYS_OF = select(CorrelationKey.key_type, CorrelationKey.value).where(
 async def keys_of(
     session: AsyncSession, kind: str, record_ids: Collection[str], key_types: Collection[str]
 ) -> set[Key]:
-    """Return the correlation keys these records store (ignored values were left out)."""
-    if not record_ids:
-        return set()
-    params = {"kind": kind, "ids": sorted(record_ids), "key_types": sorted(key_types)}
-    return {(t, v) for t, v in (await session.execute(_KEYS_OF, params)).all()}
-
-
-@functools.cache
-def _sharing_stmt(n: int) -> Select[str, str, str] | CompoundSelect[str, str, str]:
-    """The first `cap` records (by id) storing each of `n` keys, built once per size."""
-    stmt = union_of(
-        [
-            select(CorrelationKey.key_type, CorrelationKey.value, CorrelationKey.record_id)
-            .where(
-                CorrelationKey.key_type == bindparam(f"t{i}"),
-                CorrelationKey.value == bindparam(f"v{i}"),
-                CorrelationKey.kind == bindparam("kind"),
-            )
-            .order_by(CorrelationKey.record_id)
-            .limit(bindparam("cap", type_=Integer))
-            for i in range(n)
-        ]
-    )
-    # A union keeps no order: sort again so each key's ids come in the database's order.
-    return stmt if n == 1 else stmt.order_by(stmt.selected_columns.record_id)
+    """Return the correlation keys of these types these records store (ignored values were
+    left out): as the transaction wrote them, or read."""
+    found = kept(session)
+    stored: set[Key] = set()
+    missing = []
+    for record_id in sorted(set(record_ids)):
+        if (keys := found.get((correlation.STORED, kind, record_id))) is not None:
+            stored |= keys
+        else:
+            missing.append(record_id)
+    if missing:
+        params = {"kind": kind, "ids": missing, "key_types": sorted(key_types)}
+        stored |= {(t, v) for t, v in (await session.execute(_KEYS_OF, params)).all()}
+    return {k for k in stored if k[0] in key_types}
 
 
 async def sharing(
     session: AsyncSession, kind: str, keys: Iterable[Key], cap: int
 ) -> dict[Key, list[str]]:
-    """Return, per key, the records of a kind that store it.
+    """Return, per key, the records of a kind that store it (by id).
 
     A key held by more than `cap` records is too common to mean anything and is left out,
-    as correlation does; each key is read with LIMIT cap + 1, all keys in one statement.
+    as correlation does; each key is read with LIMIT cap + 1, all keys in one statement, and
+    kept with correlation's (`correlation.holding`).
     """
-    wanted = sorted(set(keys))
-    found: dict[Key, list[str]] = defaultdict(list)
-
-    def bind(i: int, key: Key) -> dict[str, Any]:
-        return {f"t{i}": key[0], f"v{i}": key[1]}
-
-    shared = {"kind": kind, "cap": cap + 1}
-    for key_type, value, record_id in await in_chunks(
-        session, _sharing_stmt, wanted, bind, shared, CHUNK
-    ):
-        found[(key_type, value)].append(record_id)
-    return {key: found[key] for key in wanted if len(found[key]) <= cap}
+    held = await correlation.holding(session, kind, keys, lambda _: cap + 1)
+    return {key: list(ids) for key, ids in held.items() if len(ids) <= cap}
 
 
 _LINKED = select(Link.seizure_id).where(

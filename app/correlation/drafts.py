@@ -51,7 +51,8 @@ def notification(principal: Principal, body: NotificationCreate, today: date) ->
 
 
 def seizure(principal: Principal, body: SeizureCreate) -> set[Lookup]:
-    """The notification keys a new seizure will look up."""
+    """The notification keys a new seizure will look up, and the seizure keys of its
+    identifiers (the seizures it may cluster with)."""
     draft = SeizureFacts(
         id="",
         reference=body.reference,
@@ -69,7 +70,8 @@ def seizure(principal: Principal, body: SeizureCreate) -> set[Lookup]:
             body.containers, body.air_waybill, body.bill_of_lading, body.invoice_number
         ),
     )
-    return {(NOTIFICATION, t, v) for t, v in keyspace.seizure_lookups(draft)}
+    found = {(NOTIFICATION, t, v) for t, v in keyspace.seizure_lookups(draft)}
+    return found | {(SEIZURE, t, v) for t, v in draft.identifiers}
 
 
 def _identifiers(

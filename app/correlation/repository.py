@@ -39,6 +39,10 @@ async def replace_keys(
     if rows:  # one executemany: ORM objects would cost an INSERT each on SQLite
         await session.execute(insert(CorrelationKey), rows)
     _held(session, kind, record_id, [(r["key_type"], r["value"]) for r in rows], new)
+    kept.kept(session)[(STORED, kind, record_id)] = frozenset(keys)
+
+
+STORED = "stored_keys"  # kept: the keys a record stores, as this transaction wrote them
 
 
 def _held(session: AsyncSession, kind: str, record_id: str, keys: list[Key], new: bool) -> None:

@@ -4,6 +4,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, bindparam, delete, insert, select
@@ -22,6 +23,7 @@ from app.records.models import RecordCountry
 from app.seizures.models import KIND as SEIZURE
 
 KEY_CAP = 50
+SHARED_CAP = 100  # the most seizures sharing a key that a reader looks through (clusters)
 BUCKET_CAP = 10
 BUCKET_BUDGET = 20
 LINKED_ROLE = "linked"
@@ -62,6 +64,12 @@ def _limit(key: Key) -> int:
     return (BUCKET_CAP if key[0] == BUCKET else KEY_CAP) + 1
 
 
+def _widest(kind: str, key: Key) -> int:
+    """As many holders of a key as any reader of a set looks through (clusters read seizures
+    sharing one of a seizure's keys further than correlation does)."""
+    return SHARED_CAP + 1 if kind == SEIZURE and key[0] != BUCKET else _limit(key)
+
+
 async def read_for_set(
     session: AsyncSession, lookups: Iterable[Iterable[Lookup]], entities: Iterable[str]
 ) -> None:
@@ -75,7 +83,7 @@ async def read_for_set(
             wanted[kind].add((key_type, value))
     parties = {(PARTY, entity) for entity in entities}
     for kind, keys in wanted.items():
-        await repository.holding(session, kind, keys | parties, _limit)
+        await repository.holding(session, kind, keys | parties, partial(_widest, kind))
     scored: dict[str, set[str]] = defaultdict(set)
     for found in records:
         by_kind: dict[str, set[Key]] = defaultdict(set)

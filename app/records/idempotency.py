@@ -79,7 +79,7 @@ async def run_batch(
     draft: Callable[[Any], Draft[Created]],
 ) -> list[BatchResult]:
     """Validate every item, then write the valid ones as one set (`app.ingest.pipeline`): their
-    keys locked at once, each in its own savepoint, so one bad item spoils nothing else."""
+    keys locked at once, so one bad item spoils nothing else."""
     drafts: list[Draft[Created] | Exception] = []
     for raw in raw_items:
         try:

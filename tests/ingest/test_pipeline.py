@@ -31,8 +31,11 @@ def statements(app: Any) -> Iterator[Counter[str]]:
     def count(_conn: Any, _cursor: Any, sql: str, params: Any, *_: Any) -> None:
         flat = " ".join(sql.split())
         by_key = "correlation_keys.value = " in flat and "correlation_keys.key_type" in flat
-        if by_key and "notification" in str(params):
-            seen["notification keys looked up"] += 1
+        if by_key:
+            kind = "notification" if "notification" in str(params) else "seizure"
+            seen[f"{kind} keys looked up"] += 1
+        if "FROM correlation_keys WHERE" in flat and "correlation_keys.record_id IN" in flat:
+            seen["keys of records"] += 1
         if flat.startswith("SAVEPOINT"):
             seen["savepoint"] += 1
         if written := re.match(r"(INSERT INTO|UPDATE) (\w+)", flat):
@@ -159,6 +162,31 @@ async def test_a_batch_looks_up_its_correlation_keys_at_once(
     links = await client.get(f"/v1/notifications/{notification_id}/links", headers=bearer(de))
     linked = {x["seizure"]["id"] for x in links.json()["items"] if x["linked"]}
     assert results[-1]["id"] in linked
+
+
+async def test_a_batch_clusters_its_seizures_on_what_it_read_at_once(
+    app: Any, client: httpx.AsyncClient, make_key: Any
+) -> None:
+    """Unlinked seizures of one batch, two in each container, cluster in pairs: the seizures
+    holding each of their keys were read for the set at once, and each seizure's own keys are
+    those it just wrote, not read back."""
+    nl = await make_key("NL")
+    containers = [f"TGHU{i // 2:06d}" for i in range(SET)]
+    bodies = [
+        seizure(f"NL-CLUSTER-{i:03d}", containers=[c + iso6346.calc_check_digit(c)], parties=[])
+        for i, c in enumerate(containers)
+    ]
+
+    with statements(app) as seen:
+        r = await client.post("/v1/seizures/batch", json={"items": bodies}, headers=bearer(nl))
+    results = r.json()["results"]
+    assert [x["status"] for x in results] == [201] * SET
+    assert seen["seizure keys looked up"] == 1
+    assert seen["keys of records"] == 0
+
+    for first, second in zip(results[::2], results[1::2], strict=True):
+        [cluster] = [a for a in second["alerts"] if a["rule"] == "SEIZURE_CLUSTER"]
+        assert cluster["subjects"]["seizures"] == sorted([first["id"], second["id"]])
 
 
 async def test_a_record_linked_later_in_the_set_is_judged_on_its_new_links(

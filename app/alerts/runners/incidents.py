@@ -33,12 +33,15 @@ from app.alerts import gather_incidents as lookup
 from app.alerts.rules import company_shopping, party_in_prior_incident, seizure_cluster
 from app.alerts.rules.base import Firing
 from app.alerts.runners.base import Event, Registration
+from app.correlation.service import SHARED_CAP
 from app.ingest import entities, facts
 from app.notifications.models import KIND as NOTIFICATION
 from app.records.facts import NotificationFacts, SeizureFacts
 from app.seizures.models import KIND as SEIZURE
 
-CLUSTER_CAP = 100  # a value shared by more seizures than this is too common to cluster on
+# A value shared by more seizures than this is too common to cluster on (correlation's set
+# read looks as far).
+CLUSTER_CAP = SHARED_CAP
 CANDIDATES = 20  # notifications the other side of an event evaluates, per party (see above)
 EVIDENCE = 20  # incidents or refusals loaded as evidence, per party (see above)
 
