@@ -114,7 +114,7 @@ def _parties(rows: Sequence[Any]) -> tuple[PartyFacts, ...]:
     return tuple(PartyFacts(r.role, r.party_id, r.name, r.country) for r in rows)
 
 
-def _identifiers(record: Notification | Seizure) -> frozenset[Identifier]:
+def _identifiers(record: Any) -> frozenset[Identifier]:
     found = {("container", c) for c in record.containers}
     singles = (
         ("air_waybill", record.air_waybill),
@@ -155,8 +155,48 @@ _PARTIES = (
     )
     .order_by(RecordParty.record_id, RecordParty.position)
 )
-_NOTIFICATIONS = select(Notification).where(Notification.id.in_(bindparam("ids", expanding=True)))
-_SEIZURES = select(Seizure).where(Seizure.id.in_(bindparam("ids", expanding=True)))
+_IDENTIFIERS = ("containers", "air_waybill", "bill_of_lading", "invoice_number")
+_NOTIFICATIONS = select(
+    *(
+        getattr(Notification, c)
+        for c in (
+            "id",
+            "reference",
+            "status",
+            "exporting_country",
+            "importing_country",
+            "transit_countries",
+            "notified_on",
+            "reply_due_date",
+            "dispatch_date",
+            "expected_arrival_date",
+            "decision",
+            "replied_on",
+            "received_on",
+            "withdrawn_at",
+            "suspended_at",
+            *_IDENTIFIERS,
+        )
+    )
+).where(Notification.id.in_(bindparam("ids", expanding=True)))
+_SEIZURES = select(
+    *(
+        getattr(Seizure, c)
+        for c in (
+            "id",
+            "reference",
+            "type",
+            "reporting_country",
+            "country",
+            "place",
+            "occurred_on",
+            "origin_country",
+            "destination_country",
+            "transit_countries",
+            *_IDENTIFIERS,
+        )
+    )
+).where(Seizure.id.in_(bindparam("ids", expanding=True)))
 
 
 async def _children(

@@ -53,8 +53,9 @@ def notification_dates(
     return Dates(notified_on, dispatch_date or notified_on, objected)
 
 
-def _of(record: Any) -> Dates:
-    if isinstance(record, Notification):
+def _of(kind: str, record: Any) -> Dates:
+    """The dates of a record, from its object or a row of its columns (`_DATED`)."""
+    if kind == NOTIFICATION:
         return notification_dates(
             record.notified_on, record.dispatch_date, record.decision, record.replied_on
         )
@@ -141,8 +142,8 @@ def none_yet(session: AsyncSession, party_id: str) -> None:
 
 
 _BY_ID: dict[str, tuple[Any, Select[Any]]] = {
-    kind: (model, select(model).where(model.id.in_(bindparam("ids", expanding=True))))
-    for kind, model in ((NOTIFICATION, Notification), (SEIZURE, Seizure))
+    kind: (model, select(model.id, *columns).where(model.id.in_(bindparam("ids", expanding=True))))
+    for kind, (model, columns) in _DATED.items()
 }
 
 
@@ -155,7 +156,7 @@ async def dates(session: AsyncSession, kind: str, ids: Iterable[str]) -> dict[st
     if missing:
         model, stmt = _BY_ID[kind]
         for record in await by_ids(session, model, stmt, missing):
-            kept[("dates", kind, record.id)] = _of(record)
+            kept[("dates", kind, record.id)] = _of(kind, record)
     return {i: kept[("dates", kind, i)] for i in wanted if ("dates", kind, i) in kept}
 
 

@@ -13,7 +13,6 @@ from sqlalchemy.sql.selectable import TableValuedAlias
 from sqlalchemy.types import TypeEngine
 
 Row = TypeVarTuple("Row")
-M = TypeVar("M")
 T = TypeVar("T")
 
 
@@ -62,11 +61,13 @@ def is_loaded(obj: object) -> bool:
 
 
 async def by_ids(
-    session: AsyncSession, model: type[M], stmt: Select[M], ids: Sequence[str]
-) -> list[M]:
-    """The objects of these primary keys: those the session holds (a query would hand back the
-    same objects), and the rest read by `stmt`, which takes them as the expanding "ids"."""
-    held: list[M] = []
+    session: AsyncSession, model: type[Any], stmt: Select[Any], ids: Sequence[str]
+) -> list[Any]:
+    """The records of these primary keys, read alike by attribute: the objects the session
+    holds (as this transaction changed them), and for the rest the rows of `stmt`, which
+    selects the columns wanted under their attribute names and takes the ids as the expanding
+    "ids" (rows, not objects: no ORM state to build, no unused column to decode)."""
+    held: list[Any] = []
     missing = []
     for i in ids:
         obj = session.identity_map.get(session.identity_key(model, i))
@@ -75,7 +76,7 @@ async def by_ids(
         else:
             missing.append(i)
     if missing:
-        held += (await session.scalars(stmt, {"ids": missing})).all()
+        held += (await session.execute(stmt, {"ids": missing})).all()
     return held
 
 
