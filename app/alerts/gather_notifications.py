@@ -8,11 +8,12 @@ from sqlalchemy import Integer, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from app.alerts.gather import LIMIT, memo
+from app.alerts.gather import LIMIT
 from app.alerts.models import AlrCounted, AlrTotal
 from app.alerts.rules.alr_exceeded import Counted, Requirement, YearTotal
 from app.alerts.rules.split_consignment import Lane
 from app.ingest import named
+from app.ingest.kept import kept
 from app.notifications.models import KIND as NOTIFICATION
 from app.notifications.models import SHIPPED_ON, Notification
 from app.records import service as records
@@ -25,54 +26,51 @@ async def requirements_in_force(
     session: AsyncSession, country: str, codes: Iterable[str], year: int
 ) -> dict[str, Requirement]:
     """Return, per substance code, the ALR in force in a year: the latest set for it or before."""
-    wanted = sorted(set(codes))
-    if not wanted:
-        return {}
-
-    async def load() -> dict[str, Requirement]:
-        return await _requirements(session, country, wanted, year)
-
-    # ALR_EXCEEDED and MISSING_ALR both ask about the event's substances.
-    return await memo(session, ("requirements", country, str(year), *wanted), load)
-
-
-# Statements are built once and reused: building one costs more than running it, and a reused
-# one hits the compiled cache without recomputing its cache key.
-_REQUIREMENTS = (
-    select(AnnualRequirement)
-    .where(
-        AnnualRequirement.country == bindparam("country"),
-        AnnualRequirement.substance_code.in_(bindparam("codes", expanding=True)),
-        AnnualRequirement.year <= bindparam("year"),
-    )
-    .order_by(AnnualRequirement.substance_code, AnnualRequirement.year.desc())
-)
-
-
-async def _requirements(
-    session: AsyncSession, country: str, wanted: list[str], year: int
-) -> dict[str, Requirement]:
-    params = {"country": country, "codes": wanted, "year": year}
     out: dict[str, Requirement] = {}
-    for row in (await session.scalars(_REQUIREMENTS, params)).all():
-        out.setdefault(row.substance_code, Requirement(row.year, row.mg))
+    for code, held in (await _requirements(session, country, codes)).items():
+        found = next((r for r in held if r.set_for_year <= year), None)
+        if found is not None:
+            out[code] = found
     return out
-
-
-_NEXT_YEAR = select(func.min(AnnualRequirement.year)).where(
-    AnnualRequirement.country == bindparam("country"),
-    AnnualRequirement.substance_code == bindparam("code"),
-    AnnualRequirement.year > bindparam("after"),
-)
 
 
 async def next_requirement_year(
     session: AsyncSession, country: str, code: str, after: int
 ) -> int | None:
     """Return the first year after `after` for which an ALR was set (it replaces earlier ones)."""
-    params = {"country": country, "code": code, "after": after}
-    found: int | None = (await session.execute(_NEXT_YEAR, params)).scalar_one_or_none()
-    return found
+    held = (await _requirements(session, country, [code]))[code]
+    return min((r.set_for_year for r in held if r.set_for_year > after), default=None)
+
+
+# Statements are built once and reused: building one costs more than running it, and a reused
+# one hits the compiled cache without recomputing its cache key.
+_REQUIREMENTS = select(
+    AnnualRequirement.substance_code, AnnualRequirement.year, AnnualRequirement.mg
+).where(
+    AnnualRequirement.country == bindparam("country"),
+    AnnualRequirement.substance_code.in_(bindparam("codes", expanding=True)),
+)
+REQUIREMENTS = "requirements"  # kept: a country's ALRs of a substance, every year, latest first
+
+
+async def _requirements(
+    session: AsyncSession, country: str, codes: Iterable[str]
+) -> dict[str, tuple[Requirement, ...]]:
+    """Every ALR set by a country for these substances, latest year first, kept for the
+    transaction (a set's notifications mostly go to a few countries; setting one calls
+    `kept.forget`)."""
+    found = kept(session)
+    wanted = sorted(set(codes))
+    missing = [c for c in wanted if (REQUIREMENTS, country, c) not in found]
+    if missing:
+        read: dict[str, list[Requirement]] = {c: [] for c in missing}
+        params = {"country": country, "codes": missing}
+        for code, year, mg in (await session.execute(_REQUIREMENTS, params)).all():
+            read[code].append(Requirement(year, mg))
+        for code, held in read.items():
+            latest_first = sorted(held, key=lambda r: -r.set_for_year)
+            found[(REQUIREMENTS, country, code)] = tuple(latest_first)
+    return {c: found[(REQUIREMENTS, country, c)] for c in wanted}
 
 
 _LAST_NOTIFIED = select(func.max(Notification.notified_on)).where(

@@ -8,7 +8,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.identifiers import kg_to_mg
-from app.ingest import keys
+from app.ingest import kept, keys
 from app.ingest.locks import lock
 from app.reference.models import AnnualRequirement
 
@@ -25,6 +25,7 @@ async def set_requirement(
 ) -> AnnualRequirement:
     """Create or replace the ALR of a country, substance and year."""
     await lock(session, {keys.alr(country, substance_code)})
+    kept.forget(session)  # the ALRs the rules kept
     row = await session.get(AnnualRequirement, (country, substance_code, year))
     if row is None:
         row = AnnualRequirement(country=country, substance_code=substance_code, year=year)

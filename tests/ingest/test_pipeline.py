@@ -265,6 +265,7 @@ async def test_a_batch_asks_about_its_known_parties_at_once(
     assert [x["status"] for x in r.json()["results"]] == [201] * SET
     assert seen["records naming parties"] <= 2  # per kind, for every party of the set
     assert seen["lane look-ups"] == 0  # each lane's notifications come from those lists
+    assert seen["annual_requirements"] <= 1  # Nigeria's ephedrine ALRs, kept for the set
     assert seen["ignored parties"] == 1  # which of them carry an ignored name
 
     # The counts the rules saw were right: the same entities as the first batch's.
