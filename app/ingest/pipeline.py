@@ -1,14 +1,16 @@
-"""The write pipeline's entry: a set of drafts whose keys are locked at once, then each written in
-order, one refused draft spoiling nothing else. A single post is a set of one.
+"""The write pipeline's entry: a set of drafts whose keys are locked at once, then written in
+order in one savepoint, one refused draft spoiling nothing else. A single post is a set of one.
 
 The parties of a whole set are resolved against one pool of candidates read at once (three
-statements a set instead of three a record), what the rules ask of the entities they will likely
-resolve to is read at once too (`entities.prefetch`), and each domain reads what its drafts need
-for the whole set first (`Draft.reads`: which references are stored already). What is read is
-kept for the transaction (`kept`, `facts`): a record that the set's records all point at is read
-once. Each draft otherwise still writes through its domain's per-record code (correlation and the
-rules record by record); the set-based stages of DESIGN.md section 3 (one read per table,
-decisions in memory, one write per table) take that code over stage by stage behind this entry.
+statements a set instead of three a record); what the rules ask of the entities they will likely
+resolve to (`entities.prefetch`: ignored names, the records naming each) and what correlation
+will look up (`Draft.lookups`: who holds each key, the facts of the candidates) are read at once
+too, and each domain reads what its drafts need for the whole set first (`Draft.reads`: which
+references are stored already). What is read is kept for the transaction (`kept`, `facts`,
+`named`) and kept current as the set writes: a record that the set's records all point at is
+read once. A new record's children, correlation and rules run through `stages.created`, still
+record by record; the set-based stages of DESIGN.md section 3 (one read per table, decisions in
+memory, one write per table) take that code over stage by stage behind this entry.
 """
 
 import copy

@@ -12,10 +12,10 @@ from app.alerts.models import Alert
 from app.alerts.runners.base import Event
 from app.auth.schemas import Principal
 from app.correlation import drafts
-from app.correlation import service as correlation
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
-from app.ingest import kept, pipeline, replays
+from app.ingest import kept, pipeline, replays, stages
 from app.ingest.pipeline import Draft
+from app.ingest.stages import NewRecord
 from app.kit.clock import Clock
 from app.notifications import repository
 from app.notifications.locks import draft_keys, lock_stored, named
@@ -27,7 +27,7 @@ from app.notifications.schemas import (
     ReplyIn,
 )
 from app.notifications.views import OTHERS_FROM
-from app.records import children, idempotency, locks
+from app.records import idempotency, locks
 from app.records import repository as record_repository
 from app.records import service as records
 from app.records.schemas import PartyIn
@@ -112,7 +112,6 @@ async def _create(
     notification, created = await idempotency.insert_once(session, notification, find)
     if not created:
         return await _replay(session, notification, canonical)
-    await record_repository.add_items(session, items)
     parties: list[tuple[int, str, PartyIn]] = [
         (0, "exporter", body.exporter),
         (1, "importer", body.importer),
@@ -120,12 +119,8 @@ async def _create(
     if body.consignee is not None:
         parties.append((2, "consignee", body.consignee))
     parties += [(OTHERS_FROM + i, p.role, p) for i, p in enumerate(body.other_parties)]
-    stored = await records.store_parties(session, KIND, notification_id, parties, now)
-    children.keep(session, KIND, notification_id, items, stored)
-    await records.set_countries(session, KIND, notification_id, _route(notification), new=True)
-    await records.add_event(session, KIND, notification_id, "created", principal=principal, at=now)
-    await alr_totals.count(
-        session,
+    counted = partial(
+        alr_totals.count,
         notification_id=notification_id,
         reference=notification.reference,
         importing_country=notification.importing_country,
@@ -133,10 +128,9 @@ async def _create(
         notified_on=notification.notified_on,
         items=[(i.substance_code, i.base_mg) for i in items],
     )
-    await correlation.correlate_notification(session, notification_id, now, new=True)
-    raised = await engine.dispatch(session, Event("notification", notification_id), now)
-    await alerts.remember(session, KIND, notification_id, raised)
-    return notification, True, raised
+    route = _route(notification)
+    new = NewRecord(KIND, notification_id, items, parties, lambda _: route, counted)
+    return notification, True, await stages.created(session, new, principal, now)
 
 
 async def _replay(

@@ -15,10 +15,11 @@ from app.auth.schemas import Principal
 from app.correlation import drafts
 from app.correlation import service as correlation
 from app.errors import Forbidden, NotFound
-from app.ingest import kept, pipeline, replays
+from app.ingest import kept, pipeline, replays, stages
 from app.ingest.pipeline import Draft
+from app.ingest.stages import NewRecord
 from app.kit.clock import Clock
-from app.records import children, idempotency, locks
+from app.records import idempotency, locks
 from app.records import repository as record_repository
 from app.records import service as records
 from app.records.models import RecordItem, RecordParty
@@ -99,14 +100,9 @@ async def _create(
     seizure, created = await idempotency.insert_once(session, seizure, find)
     if not created:
         return await _replay(session, seizure, canonical)
-    await record_repository.add_items(session, items)
-    stored = await _store_parties(session, seizure, body.parties, clock, new=True)
-    children.keep(session, KIND, seizure_id, items, stored)
-    await records.add_event(session, KIND, seizure_id, "created", principal=principal, at=now)
-    await correlation.correlate_seizure(session, seizure_id, now, new=True)
-    raised = await engine.dispatch(session, Event("seizure", seizure_id), now)
-    await alerts.remember(session, KIND, seizure_id, raised)
-    return seizure, True, raised
+    parties = [(i, p.role, p) for i, p in enumerate(body.parties)]
+    new = NewRecord(KIND, seizure_id, items, parties, partial(_countries, seizure))
+    return seizure, True, await stages.created(session, new, principal, now)
 
 
 async def _replay(
@@ -117,18 +113,13 @@ async def _replay(
 
 
 async def _store_parties(
-    session: AsyncSession,
-    seizure: Seizure,
-    parties: Sequence[RolePartyIn],
-    clock: Clock,
-    *,
-    new: bool = False,
+    session: AsyncSession, seizure: Seizure, parties: Sequence[RolePartyIn], clock: Clock
 ) -> list[RecordParty]:
+    """An amendment's parties, and the countries they bring."""
     stored = await records.store_parties(
         session, KIND, seizure.id, [(i, p.role, p) for i, p in enumerate(parties)], clock.now()
     )
-    countries = _countries(seizure, stored)
-    await records.set_countries(session, KIND, seizure.id, countries, new=new)
+    await records.set_countries(session, KIND, seizure.id, _countries(seizure, stored))
     return stored
 
 
