@@ -71,21 +71,25 @@ def _widest(kind: str, key: Key) -> int:
 
 
 async def read_for_set(
-    session: AsyncSession, lookups: Iterable[Iterable[Lookup]], entities: Iterable[str]
+    session: AsyncSession, records: Iterable[tuple[Iterable[Lookup], Iterable[str]]]
 ) -> None:
-    """Read at once what the correlation of a set's records will look up (`drafts`, each
-    record's lookups given apart, and the keys of the entities its parties likely resolve to):
-    the records holding each key, then the facts of the candidates each record will score."""
-    records = [list(found) for found in lookups]
+    """Read at once what the correlation of a set's records will look up, each record's given
+    apart: its lookups (`drafts`) and the entities its parties likely resolve to (their keys
+    looked up in the kinds it looks up). The records holding each key first, then the facts of
+    the candidates each record will score."""
+    looked: list[list[Lookup]] = []
+    for lookups, likely in records:
+        found = list(lookups)
+        kinds = {kind for kind, _, _ in found}
+        looked.append(found + [(kind, PARTY, e) for kind in kinds for e in likely])
     wanted: dict[str, set[Key]] = defaultdict(set)
-    for found in records:
+    for found in looked:
         for kind, key_type, value in found:
             wanted[kind].add((key_type, value))
-    parties = {(PARTY, entity) for entity in entities}
     for kind, keys in wanted.items():
-        await repository.holding(session, kind, keys | parties, partial(_widest, kind))
+        await repository.holding(session, kind, keys, partial(_widest, kind))
     scored: dict[str, set[str]] = defaultdict(set)
-    for found in records:
+    for found in looked:
         by_kind: dict[str, set[Key]] = defaultdict(set)
         for kind, key_type, value in found:
             by_kind[kind].add((key_type, value))

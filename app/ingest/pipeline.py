@@ -99,11 +99,12 @@ async def write_set(
         if len(written) > 1:
             named = [p for d in written for p in d.parties]
             pool = await parties.pool_for_set(session, named)
-            likely = parties.likely(pool, named)
-            await entities.prefetch(session, likely)
+            await entities.prefetch(session, parties.likely(pool, named))
             for read in dict.fromkeys(r for d in written for r in d.reads):
                 await read(session, [d for d in written if read in d.reads])
-            await correlation.read_for_set(session, [d.lookups for d in written], likely)
+            await correlation.read_for_set(
+                session, [(d.lookups, parties.likely(pool, d.parties)) for d in written]
+            )
         try:
             return await in_savepoint(session, partial(_together, session, drafts, refusals))
         except _Refused as refused:

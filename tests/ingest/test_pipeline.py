@@ -189,6 +189,33 @@ async def test_a_batch_clusters_its_seizures_on_what_it_read_at_once(
         assert cluster["subjects"]["seizures"] == sorted([first["id"], second["id"]])
 
 
+async def test_a_batch_reads_the_records_of_its_parties_entities_at_once(
+    app: Any, client: httpx.AsyncClient, make_key: Any
+) -> None:
+    """Seizures of other goods, each naming the importer of another stored notification as
+    spelled there: the notifications they meet only through those entities are read for the
+    set at once, not one by each seizure's correlation."""
+    de, nl = await make_key("DE"), await make_key("NL")
+    stored = drafts(4)
+    r = await client.post("/v1/notifications/batch", json={"items": stored}, headers=bearer(de))
+    assert [x["status"] for x in r.json()["results"]] == [201] * 4
+    anhydride = [{"substance": "acetic anhydride", "quantity": 100, "unit": "kg"}]
+    bodies = [
+        seizure(
+            f"NL-ENTITY-{i:03d}",
+            items=anhydride,
+            containers=[],
+            parties=[{"role": "consignee", **body["importer"]}],
+        )
+        for i, body in enumerate(stored)
+    ]
+
+    with statements(app) as seen:
+        r = await client.post("/v1/seizures/batch", json={"items": bodies}, headers=bearer(nl))
+    assert [x["status"] for x in r.json()["results"]] == [201] * 4
+    assert seen["record_items"] <= 1  # the four notifications' items, in one statement
+
+
 async def test_a_record_linked_later_in_the_set_is_judged_on_its_new_links(
     app: Any, client: httpx.AsyncClient, clock: Clock, make_key: Any
 ) -> None:
