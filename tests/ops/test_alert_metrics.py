@@ -63,8 +63,11 @@ async def test_sweep_alerts_feed_polls_and_sweep_duration(app, client, make_key,
     assert _samples(before, "alert_feed_polls_total") == {"": 3.0}
     assert _samples(before, "alert_sweep_duration_seconds_count") == {"": 0.0}
     clock.fixed = clock.fixed.replace(month=12, day=1)  # the reply was due 2026-11-17
+    # Sweeps half a second apart: the task is cancelled while it sleeps after its first sweep,
+    # not in the middle of a transaction (on SQLite a cancelled one can hold the write lock
+    # past the test, and the next fixture's writes find the database locked).
     task = asyncio.create_task(
-        sweep.sweep_forever(app.state.sessionmaker, clock, 0.01, app.state.metrics)
+        sweep.sweep_forever(app.state.sessionmaker, clock, 0.5, app.state.metrics)
     )
     try:
         registry = app.state.metrics.registry
