@@ -18,6 +18,15 @@ from sqlalchemy.engine import Engine
 Step = tuple[str, str | None, Any]
 
 
+def kind_of(executemany: bool, parameters: Any) -> str:
+    """ "many" for rows of parameters; "one" for one row. An INSERT of many rows with RETURNING
+    is sent as batches of one statement each (SQLAlchemy's "insertmanyvalues": `VALUES (..),
+    (..)`), flagged as executemany but given one flat row of parameters."""
+    if executemany and parameters and isinstance(parameters[0], list | tuple | dict):
+        return "many"
+    return "one"
+
+
 @contextmanager
 def recording() -> Iterator[list[Step]]:
     """Record the steps of every engine in this process while the block runs."""
@@ -25,7 +34,7 @@ def recording() -> Iterator[list[Step]]:
 
     def statement(*args: Any) -> None:
         _conn, _cursor, sql, parameters, _context, executemany = args
-        steps.append(("many" if executemany else "one", sql, parameters))
+        steps.append((kind_of(executemany, parameters), sql, parameters))
 
     def boundary(kind: str) -> Callable[[Any], None]:
         return lambda _conn: steps.append((kind, None, None))

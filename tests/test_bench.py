@@ -14,7 +14,7 @@ from app import migrate
 from app.auth import service as auth_service
 from app.db import create_engine, create_sessionmaker
 from app.identifiers.containers import normalize_container
-from bench import fixtures, pairs, report, statements
+from bench import capture, fixtures, pairs, report, statements
 from bench.capture import recording
 from bench.floor import create_app, metadata
 from bench.load import pct
@@ -270,6 +270,16 @@ async def test_racing_clients_retry_503_and_count_what_is_left() -> None:
         assert await pairs.send(http, "/v1/notifications", {}, keys, tally) is None
     assert tally.statuses == {201: 1, 500: 1, 503: 1}
     assert tally.retried_503 == 2 + pairs.RETRIES
+
+
+@pytest.mark.pure
+def test_a_batch_of_insertmanyvalues_is_captured_as_one_statement() -> None:
+    """SQLAlchemy sends an INSERT of many rows with RETURNING as one `VALUES (..), (..)`
+    statement with one flat row of parameters, flagged executemany: the replay must send it
+    once with that row, not each parameter as a row."""
+    assert capture.kind_of(True, ["fp-1", "id-1", "fp-2", "id-2"]) == "one"
+    assert capture.kind_of(True, [("fp-1", "id-1"), ("fp-2", "id-2")]) == "many"
+    assert capture.kind_of(False, ("a", ["x", "y"])) == "one"
 
 
 @pytest.mark.pure
