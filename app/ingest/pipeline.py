@@ -97,21 +97,20 @@ async def write_set(
         await lock(session, {k for d in written for k in d.keys})
     try:
         if len(written) > 1:
-            named = [p for d in written for p in d.parties]
-            pool = await parties.pool_for_set(session, named)
-            await entities.prefetch(session, parties.likely(pool, named))
+            pool = await parties.pool_for_set(session, [p for d in written for p in d.parties])
+            likely = parties.likely(pool, [d.parties for d in written])
+            await entities.prefetch(session, set().union(*likely))
             for read in dict.fromkeys(r for d in written for r in d.reads):
                 await read(session, [d for d in written if read in d.reads])
             await correlation.read_for_set(
-                session, [(d.lookups, parties.likely(pool, d.parties)) for d in written]
+                session, [(d.lookups, found) for d, found in zip(written, likely, strict=True)]
             )
         try:
-            return await in_savepoint(session, partial(_together, session, drafts, refusals))
+            return await in_savepoint(session, partial(_each, session, drafts, refusals))
         except _Refused as refused:
             at = refused.position
-            return await _one_by_one(
-                session, [*drafts[:at], refused.error, *drafts[at + 1 :]], refusals
-            )
+            again = [*drafts[:at], refused.error, *drafts[at + 1 :]]
+            return await _each(session, again, refusals, apart=True)
     finally:
         parties.drop_set_pool(session)
         session.info.pop(replays.KNOWN, None)
@@ -125,38 +124,27 @@ class _Refused(Exception):
         self.position, self.error = position, error
 
 
-async def _together(
+async def _each(
     session: AsyncSession,
     drafts: Sequence[Draft[T] | Exception],
     refusals: tuple[type[Exception], ...],
+    *,
+    apart: bool = False,
 ) -> list[T | Exception]:
-    """Write every draft in order; the first refused stops the set (`_Refused`)."""
+    """Write every draft in order, an error in a draft's place kept there. Together, the first
+    refused stops the set (`_Refused`); `apart`, each is written in its own savepoint and a
+    refused one gives its error in its place."""
     out: list[T | Exception] = []
     for position, one in enumerate(drafts):
         if not isinstance(one, Draft):
             out.append(one)
             continue
+        write = partial(one.write, session)
         try:
-            out.append(await one.write(session))
+            out.append(await (in_savepoint(session, write) if apart else write()))
         except refusals as exc:
-            raise _Refused(position, exc) from exc
-    return out
-
-
-async def _one_by_one(
-    session: AsyncSession,
-    drafts: Sequence[Draft[T] | Exception],
-    refusals: tuple[type[Exception], ...],
-) -> list[T | Exception]:
-    """Write each draft in its own savepoint; a refused one gives its error in its place."""
-    out: list[T | Exception] = []
-    for one in drafts:
-        if not isinstance(one, Draft):
-            out.append(one)
-            continue
-        try:
-            out.append(await in_savepoint(session, partial(one.write, session)))
-        except refusals as exc:
+            if not apart:
+                raise _Refused(position, exc) from exc
             out.append(exc)
     return out
 

@@ -6,6 +6,7 @@ identifiers), never from a scan; each candidate's spellings are scored with `sam
 
 import bisect
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -89,11 +90,17 @@ async def pool_for_set(session: AsyncSession, keys: Iterable[PartyKey]) -> Pool:
     return pool
 
 
-def likely(pool: Pool, keys: Iterable[PartyKey]) -> set[str]:
-    """The entities of the pool holding a spelling of exactly one of these names: what most of
-    a set's parties resolve to (the others are matched by similarity, or are new)."""
-    names = {normalize_name(key.name)[:NAME_MAX] for key in keys}
-    return {party_id for party_id, name in pool.known if name in names}
+def likely(pool: Pool, groups: Iterable[Iterable[PartyKey]]) -> list[set[str]]:
+    """Per group of names (a record's parties), the entities of the pool holding a spelling of
+    exactly one of them: what most of a set's parties resolve to (the others are matched by
+    similarity, or are new). The pool's spellings are indexed once for all the groups."""
+    holding: dict[str, set[str]] = defaultdict(set)
+    for party_id, name in pool.known:
+        holding[name].add(party_id)
+    return [
+        {p for key in keys for p in holding.get(normalize_name(key.name)[:NAME_MAX], ())}
+        for keys in groups
+    ]
 
 
 def set_pool(session: AsyncSession) -> Pool | None:
