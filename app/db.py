@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
+from app.kit import deferred
 from app.kit.reads_first import ReadsFirst
 
 NAMING_CONVENTION = {
@@ -143,7 +144,10 @@ def count_reads(read_engine: AsyncEngine, gate: ReadsFirst) -> None:
 
 
 class GivingWaySession(AsyncSession):
-    """A session whose statements first give way to reads in flight, if it carries a gate."""
+    """A session whose statements first give way to reads in flight, if it carries a gate, and
+    write the deferred rows of the tables they touch (`app.kit.deferred`)."""
+
+    writes_deferred = True  # `deferred.WRITES_DEFERRED`: it writes them before reads and commit
 
     async def give_way(self) -> None:
         """Wait while reads are in flight, within what is left of this session's budget."""
@@ -152,13 +156,15 @@ class GivingWaySession(AsyncSession):
             spent = self.info.get(GAVE_WAY_S, 0.0)
             self.info[GAVE_WAY_S] = spent + await gate.give_way(spent)
 
-    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+    async def execute(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
         await self.give_way()
-        return await super().execute(*args, **kwargs)
+        await deferred.write_before(self, statement)
+        return await super().execute(statement, *args, **kwargs)
 
-    async def scalar(self, *args: Any, **kwargs: Any) -> Any:
+    async def scalar(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
         await self.give_way()
-        return await super().scalar(*args, **kwargs)
+        await deferred.write_before(self, statement)
+        return await super().scalar(statement, *args, **kwargs)
 
     async def get(self, *args: Any, **kwargs: Any) -> Any:
         await self.give_way()
@@ -170,7 +176,12 @@ class GivingWaySession(AsyncSession):
 
     async def commit(self) -> None:
         await self.give_way()
+        await deferred.write_all(self)
         await super().commit()
+
+    async def rollback(self) -> None:
+        deferred.drop(self)  # also when nothing began a transaction to end
+        await super().rollback()
 
 
 async def pause(session: AsyncSession) -> None:

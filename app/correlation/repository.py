@@ -1,19 +1,20 @@
 """Key storage, capped candidate lookups, links and ignored values."""
 
 import functools
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     CompoundSelect,
     Integer,
     Select,
     String,
+    Table,
     bindparam,
     delete,
-    insert,
     select,
     true,
 )
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.correlation.models import CorrelationKey, IgnoredValue, Link
 from app.ingest import kept
+from app.kit import deferred
 from app.kit.sql import in_chunks, is_postgresql, union_of, unnested
 from app.matching.keys import BUCKET, Key
 from app.matching.names import normalize_name
@@ -36,8 +38,8 @@ async def replace_keys(
     rows = [
         {"kind": kind, "record_id": record_id, "key_type": t, "value": v} for t, v in sorted(keys)
     ]
-    if rows:  # one executemany: ORM objects would cost an INSERT each on SQLite
-        await session.execute(insert(CorrelationKey), rows)
+    # With the set's others (`deferred`): ORM objects would cost an INSERT each.
+    await deferred.insert_later(session, _KEYS_TABLE, rows)
     _held(session, kind, record_id, [(r["key_type"], r["value"]) for r in rows], new)
     kept.kept(session)[(STORED, kind, record_id)] = frozenset(keys)
 
@@ -57,6 +59,7 @@ def _held(session: AsyncSession, kind: str, record_id: str, keys: list[Key], new
             found[(HOLDING, kind, *key)] = (limit, tuple(sorted((*ids, record_id))[:limit]))
 
 
+_KEYS_TABLE = cast(Table, CorrelationKey.__table__)
 # Keys are never held as ORM objects: nothing in the session to synchronise.
 _DELETE_KEYS = (
     delete(CorrelationKey)
@@ -110,6 +113,12 @@ _CANDIDATES_PG = select(_KEYS.c.key_type, _KEYS.c.value, _HITS.c.record_id).sele
 
 
 HOLDING = "holding"  # kept: (limit, the first `limit` ids) of the records holding a key
+
+
+def held_by_none(session: AsyncSession, kind: str, key: Key) -> None:
+    """No record of a kind held `key` before this transaction (the key of an entity it
+    created): the records it writes holding it are all there is, whatever the limit."""
+    kept.kept(session)[(HOLDING, kind, *key)] = (sys.maxsize, ())
 
 
 async def holding(

@@ -12,6 +12,7 @@ from app.correlation import repository as correlation
 from app.ingest import named
 from app.ingest.kept import kept as _kept
 from app.ingest.named import MENTIONS_CAP as MENTIONS_CAP
+from app.matching.keys import PARTY
 from app.notifications.models import KIND as NOTIFICATION
 from app.parties.models import Party
 from app.seizures.models import KIND as SEIZURE
@@ -58,9 +59,13 @@ def mentioned(session: AsyncSession, kind: str, rows: Iterable[dict[str, Any]]) 
     named.add(session, kind, ((r["party_id"], r["record_id"], r["role"]) for r in rows))
 
 
-def created(session: AsyncSession, party_id: str) -> None:
-    """An entity created by this transaction is named by no record yet: nothing to read."""
-    named.none_yet(session, party_id)
+async def created(session: AsyncSession, party: Party) -> None:
+    """An entity created by this transaction is named by no record and holds no key yet, and
+    its name is ignored or not: nothing to read about it."""
+    named.none_yet(session, party.id)
+    for kind in (NOTIFICATION, SEIZURE):
+        correlation.held_by_none(session, kind, (PARTY, party.id))
+    _kept(session)[("ignored", party.id)] = party.normalized_name in await _ignored_names(session)
 
 
 async def prefetch(session: AsyncSession, party_ids: Collection[str]) -> None:

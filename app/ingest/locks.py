@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
 from app.ingest.keys import Key
+from app.kit import deferred
 from app.kit.sql import is_postgresql
 
 GATE = -(2**63)
@@ -43,7 +44,7 @@ _TAKE = text(
     "SELECT CASE WHEN k = :gate AND :shared THEN pg_advisory_xact_lock_shared(k)"
     " ELSE pg_advisory_xact_lock(k) END"
     " FROM unnest(CAST(:ids AS bigint[])) AS k ORDER BY k"
-)
+).execution_options(**{deferred.NO_TABLE: True})  # deferred rows wait: it reads no table
 
 
 def lock_id(key: Key) -> int:

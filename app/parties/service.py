@@ -245,7 +245,7 @@ async def resolve(
     )
     session.add(party)
     await session.flush()
-    entities.created(session, party.id)
+    await entities.created(session, party)
     await _remember(session, party, name, key, pool)
     return party
 

@@ -11,13 +11,13 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
-    insert,
     or_,
     select,
     tuple_,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.kit import deferred
 from app.records.models import RecordCountry, RecordItem, RecordParty
 
 M = TypeVar("M")
@@ -34,14 +34,15 @@ _COUNTRIES_OF_MANY = select(RecordCountry.record_id, RecordCountry.country).wher
 
 
 _ITEMS = cast(Table, RecordItem.__table__)
-_INSERT_ITEMS = insert(_ITEMS)
 
 
 async def add_items(session: AsyncSession, items: Sequence[RecordItem]) -> None:
-    """Store built items in one executemany: ORM objects would cost an INSERT each on SQLite."""
+    """Store built items with the set's others (`deferred`): ORM objects would cost an INSERT
+    each."""
     if items:
         columns = [c.key for c in _ITEMS.columns if c.key != "id"]
-        await session.execute(_INSERT_ITEMS, [{c: getattr(i, c) for c in columns} for i in items])
+        rows = [{c: getattr(i, c) for c in columns} for i in items]
+        await deferred.insert_later(session, _ITEMS, rows)
 
 
 @functools.cache

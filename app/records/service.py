@@ -13,6 +13,7 @@ from app.db import before_commit, pause
 from app.errors import InvalidInput
 from app.identifiers import base_mg, mg_to_kg, net_mg
 from app.ingest import entities
+from app.kit import deferred
 from app.parties import service as party_service
 from app.records import children, locks, statements
 from app.records.models import RecordItem, RecordParty
@@ -140,7 +141,7 @@ async def store_parties(
     # Rules and links read what other records say of these entities: wait for writes to them.
     await locks.lock_entities(session, sorted({r["party_id"] for r in rows}))
     if rows:
-        await session.execute(statements.INSERT_PARTIES, rows)
+        await deferred.insert_later(session, statements.PARTIES_TABLE, rows)
         entities.mentioned(session, kind, rows)
     # Unsaved copies for the caller: the stored rows are not kept in the session.
     return [RecordParty(**row) for row in rows]
@@ -161,8 +162,7 @@ async def set_countries(
         {"kind": kind, "record_id": record_id, "country": country, "role": role}
         for country, role in sorted(set(countries))
     ]
-    if rows:
-        await session.execute(statements.INSERT_COUNTRIES, rows)
+    await deferred.insert_later(session, statements.COUNTRIES_TABLE, rows)
     await session.flush()
 
 

@@ -17,8 +17,8 @@ _countries = cast(Table, RecordCountry.__table__)
 DROP_COUNTRIES = delete(_countries).where(
     _countries.c.kind == bindparam("kind"), _countries.c.record_id == bindparam("record_id")
 )
-INSERT_COUNTRIES = insert(_countries)
-INSERT_PARTIES = insert(cast(Table, RecordParty.__table__))
+COUNTRIES_TABLE = _countries
+PARTIES_TABLE = cast(Table, RecordParty.__table__)
 INSERT_EVENT = insert(cast(Table, RecordEvent.__table__))
 
 # Children of many records: "kind", "arrival" (the kind of arrival items) and "ids".

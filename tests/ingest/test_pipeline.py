@@ -106,6 +106,45 @@ async def test_a_batch_reads_its_parties_and_stored_references_once(
     assert len(set(exporters.values())) == SET
 
 
+async def test_a_batch_writes_its_records_children_in_one_statement_a_table(
+    app: Any, client: httpx.AsyncClient, make_key: Any
+) -> None:
+    """The items, parties, countries and correlation keys of a set's records are inserted
+    together (app.kit.deferred), not one statement a record; each record still has its own.
+    (No transit country: ROUTE_RISK's look-up through a transit country reads the keys, which
+    writes those deferred first.)"""
+    key = await make_key("DE")
+    containers = [f"MSCU{i:06d}" for i in range(SET)]
+    bodies = [
+        {**body, "containers": [c + iso6346.calc_check_digit(c)], "transit_countries": []}
+        for c, body in zip(containers, drafts(SET), strict=True)
+    ]
+    with statements(app) as seen:
+        r = await client.post(
+            "/v1/notifications/batch", json={"items": bodies}, headers=bearer(key)
+        )
+    results = r.json()["results"]
+    assert [x["status"] for x in results] == [201] * SET
+    for table in ("record_items", "record_parties", "record_countries", "correlation_keys"):
+        assert seen[f"insert {table}"] == 1, (table, seen)
+
+    importer = await make_key("NG")  # sees them through their countries only
+    for body, result in zip(bodies, results, strict=True):
+        got = (
+            await client.get(f"/v1/notifications/{result['id']}", headers=bearer(importer))
+        ).json()
+        assert (got["exporter"]["name"], got["containers"]) == (
+            body["exporter"]["name"],
+            body["containers"],
+        )
+        assert [i["base_kg"] > 0 for i in got["items"]] == [True]
+    nl = await make_key("NL")
+    found = seizure("NL-SET-CHILDREN", containers=bodies[5]["containers"], parties=[])
+    assert (await client.post("/v1/seizures", json=found, headers=bearer(nl))).status_code == 201
+    links = await client.get(f"/v1/notifications/{results[5]['id']}/links", headers=bearer(key))
+    assert [x["linked"] for x in links.json()["items"]] == [True]  # through its container key
+
+
 async def test_a_batch_reads_the_facts_of_a_stored_record_once(
     app: Any, client: httpx.AsyncClient, make_key: Any
 ) -> None:
