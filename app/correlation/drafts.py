@@ -1,12 +1,13 @@
 """What the correlation of a record not yet written will look up, known from its draft alone: its
 identifiers and the buckets of its substances, route and dates (its parties' keys wait for their
-entities). A set reads them all at once (`service.read_for_set`)."""
+entities), and the bucket lists ROUTE_RISK will read (`buckets.FILED`). A set reads them all at
+once (`service.read_for_set`, `buckets.read_for_set`)."""
 
 from collections.abc import Iterable
 from datetime import date
 
 from app.auth.schemas import Principal
-from app.ingest import keys
+from app.ingest import buckets, keys
 from app.matching import keys as keyspace
 from app.notifications.models import KIND as NOTIFICATION
 from app.notifications.schemas import NotificationCreate
@@ -47,7 +48,9 @@ def notification(principal: Principal, body: NotificationCreate, today: date) ->
             body.containers, body.air_waybill, body.bill_of_lading, body.invoice_number
         ),
     )
-    return {(SEIZURE, t, v) for t, v in keyspace.notification_lookups(draft)}
+    return {(SEIZURE, t, v) for t, v in keyspace.notification_lookups(draft)} | buckets.lookups(
+        draft
+    )
 
 
 def seizure(principal: Principal, body: SeizureCreate) -> set[Lookup]:
@@ -71,7 +74,7 @@ def seizure(principal: Principal, body: SeizureCreate) -> set[Lookup]:
         ),
     )
     found = {(NOTIFICATION, t, v) for t, v in keyspace.seizure_lookups(draft)}
-    return found | {(SEIZURE, t, v) for t, v in draft.identifiers}
+    return found | {(SEIZURE, t, v) for t, v in draft.identifiers} | buckets.lookups(draft)
 
 
 def _identifiers(

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.correlation import service as correlation
 from app.correlation.drafts import Lookup
 from app.errors import AppError
-from app.ingest import entities, replays
+from app.ingest import buckets, entities, replays
 from app.ingest.keys import Key
 from app.ingest.locks import lock, lock_alone
 from app.matching.similarity import PartyKey
@@ -46,7 +46,7 @@ class Draft(Generic[T]):
     write: Callable[[AsyncSession], Awaitable[T]]
     parties: tuple[PartyKey, ...] = ()  # the parties it names, resolved against the set's pool
     reads: tuple[SetRead, ...] = ()  # what its domain reads for the whole set first
-    lookups: frozenset[Lookup] = frozenset()  # what its correlation looks up, known in advance
+    lookups: frozenset[Lookup] = frozenset()  # what its correlation and ROUTE_RISK look up
 
     def then(self, after: Callable[[T], U]) -> "Draft[U]":
         """The same write, its result passed through `after`."""
@@ -102,9 +102,11 @@ async def write_set(
             await entities.prefetch(session, set().union(*likely))
             for read in dict.fromkeys(r for d in written for r in d.reads):
                 await read(session, [d for d in written if read in d.reads])
-            await correlation.read_for_set(
-                session, [(d.lookups, found) for d, found in zip(written, likely, strict=True)]
+            await buckets.read_for_set(
+                session, [x for d in written for x in d.lookups if x[1] == buckets.FILED]
             )
+            keys = [{x for x in d.lookups if x[1] != buckets.FILED} for d in written]
+            await correlation.read_for_set(session, list(zip(keys, likely, strict=True)))
         try:
             return await in_savepoint(session, partial(_each, session, drafts, refusals))
         except _Refused as refused:

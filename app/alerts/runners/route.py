@@ -11,11 +11,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.alerts import gather_route as lookup
 from app.alerts.rules import route_risk
 from app.alerts.rules.base import Firing
 from app.alerts.runners.base import Event, Registration
 from app.alerts.runners.incidents import CANDIDATES, EVIDENCE, notification, seizure
+from app.ingest import buckets as lookup
 from app.ingest import facts
 
 
