@@ -141,6 +141,8 @@ async def _best_by_name(
             matched, score, _ = same_party(key, other)
             if matched and (best is None or score > best[1]):
                 best = (party, score)
+                if score >= 1.0:  # none scores higher, and the first of equals is kept
+                    return best
     return best
 
 
