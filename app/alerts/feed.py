@@ -1,6 +1,8 @@
 """Number alert changes for the feed in commit order, and render alerts as the feed shows them."""
 
-from sqlalchemy import bindparam, select, update
+from typing import cast
+
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.alerts.models import Alert, AlertChange, AlertCountry, FeedCounter
@@ -48,6 +50,8 @@ _BUMP = (
 _COUNTRIES = select(AlertCountry.alert_id, AlertCountry.country).where(
     AlertCountry.alert_id.in_(bindparam("ids", expanding=True))
 )
+_INSERT_COUNTRIES = insert(cast(Table, AlertCountry.__table__))
+_INSERT_CHANGES = insert(cast(Table, AlertChange.__table__))
 _PUBLISH_CHUNK = 500  # alerts numbered per statement (a sweep may queue thousands)
 
 
@@ -71,42 +75,50 @@ async def _publish(
     alerts = {i: held[i] for i in ids if i in held and is_loaded(held[i])}
     if missing := [i for i in ids if i not in alerts]:  # a sweep forgets its pages' objects
         alerts |= {a.id: a for a in await session.scalars(ALERTS_BY_ID, {"ids": missing})}
-    await _sync_countries(session, [alerts[i] for i, (c, _, _) in queued if c != "created"])
+    countries = await _gained(session, [alerts[i] for i, (c, _, _) in queued if c != "created"])
+    changes = []
     for seq, (alert_id, (change, authority_id, note)) in enumerate(queued, last - len(queued) + 1):
         alert = alerts[alert_id]
         alert.seq = seq
         if change == "created":
-            session.add_all(AlertCountry(alert_id=alert.id, country=c) for c in alert.countries)
-        session.add(
-            AlertChange(
-                seq=seq,
-                alert_id=alert.id,
-                change=change,
-                rule=alert.rule,
-                severity=alert.severity,
-                project=alert.project,
-                status=alert.status,
-                mode=alert.mode,
-                at=alert.updated_at,
-                authority_id=authority_id,
-                note=note,
-                snapshot=alert_out(alert).model_dump(mode="json"),
-            )
+            countries += [
+                {"alert_id": alert.id, "country": c} for c in dict.fromkeys(alert.countries)
+            ]
+        changes.append(
+            {
+                "seq": seq,
+                "alert_id": alert.id,
+                "change": change,
+                "rule": alert.rule,
+                "severity": alert.severity,
+                "project": alert.project,
+                "status": alert.status,
+                "mode": alert.mode,
+                "at": alert.updated_at,
+                "authority_id": authority_id,
+                "note": note,
+                "snapshot": alert_out(alert).model_dump(mode="json"),
+            }
         )
+    await session.flush()  # the alerts first: the rows below point at them
+    # Core rows, not ORM objects: nothing reads them back from the session.
+    if countries:
+        await session.execute(_INSERT_COUNTRIES, countries)
+    await session.execute(_INSERT_CHANGES, changes)
 
 
-async def _sync_countries(session: AsyncSession, alerts: list[Alert]) -> None:
-    """Let the countries an alert gained since it was stored see it."""
+async def _gained(session: AsyncSession, alerts: list[Alert]) -> list[dict[str, str]]:
+    """The rows that let the countries an alert gained since it was stored see it."""
     if not alerts:
-        return
+        return []
     rows = await session.execute(_COUNTRIES, {"ids": [a.id for a in alerts]})
     have = {(alert_id, country) for alert_id, country in rows}
-    session.add_all(
-        AlertCountry(alert_id=a.id, country=c)
+    return [
+        {"alert_id": a.id, "country": c}
         for a in alerts
-        for c in set(a.countries)
+        for c in sorted(set(a.countries))
         if (a.id, c) not in have
-    )
+    ]
 
 
 def take_raised(session: AsyncSession) -> list[str]:
