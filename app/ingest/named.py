@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Integer, Select, bindparam, select
+from sqlalchemy import Integer, Select, String, bindparam, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.ingest.kept import drop_dirty
 from app.ingest.kept import kept as _kept
-from app.kit.sql import by_ids, in_chunks, union_of
+from app.kit.sql import by_ids, in_chunks, is_postgresql, union_of, unnested
 from app.notifications.models import KIND as NOTIFICATION
 from app.notifications.models import Notification
 from app.records.models import RecordParty
@@ -106,6 +106,25 @@ def _bind(i: int, party_id: str) -> dict[str, Any]:
     return {f"p{i}": party_id}
 
 
+_ENTITIES = unnested("e", party_id=String())
+
+
+def _naming_pg(kind: str) -> Select[Any]:
+    """PostgreSQL: the same rows for any number of entities, in one statement of one shape."""
+    hits = (
+        select(RecordParty.record_id, RecordParty.role)
+        .where(RecordParty.party_id == _ENTITIES.c.party_id, RecordParty.kind == kind)
+        .limit(bindparam("cap", type_=Integer))
+        .lateral("hit")
+    )
+    model, columns = _DATED[kind]
+    joined = _ENTITIES.join(hits, true()).outerjoin(model, model.id == hits.c.record_id)
+    return select(_ENTITIES.c.party_id, hits.c.record_id, hits.c.role, *columns).select_from(joined)
+
+
+_NAMING_PG = {kind: _naming_pg(kind) for kind in _DATED}
+
+
 async def naming(
     session: AsyncSession, kind: str, party_ids: Collection[str]
 ) -> dict[str, tuple[Named, ...]]:
@@ -116,8 +135,13 @@ async def naming(
     if missing:
         found: dict[str, list[Named]] = defaultdict(list)
         shared = {"cap": MENTIONS_CAP + 1}
-        stmt = functools.partial(_naming_stmt, kind)
-        for row in await in_chunks(session, stmt, missing, _bind, shared, CHUNK):
+        if is_postgresql(session):
+            params = {**shared, "party_id": missing}
+            rows = list(await session.execute(_NAMING_PG[kind], params))
+        else:
+            stmt = functools.partial(_naming_stmt, kind)
+            rows = await in_chunks(session, stmt, missing, _bind, shared, CHUNK)
+        for row in rows:
             found[row[0]].append((row[1], row[2]))
             if (dates := _dates_of_row(kind, row)) is not None:
                 kept.setdefault(("dates", kind, row[1]), dates)
