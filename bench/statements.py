@@ -4,7 +4,8 @@
 Run as ``python -m bench.statements [--stored 10000] [--records 1000] [--set 1000]``: fills a
 PostgreSQL store in bulk (as `python -m bench` does), imports new records drawn like the stored
 ones with every statement captured (bench.capture), and prints the import's rate, its statements
-a record and the share of each kind of statement, most frequent first.
+a record and the share of each kind of statement, most frequent first; with ``--stages``, the
+seconds each stage of the write took (bench.stages).
 """
 
 import argparse
@@ -64,7 +65,9 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
             path, out = workdir / "import.ndjson", workdir / "steps.pickle"
             fixtures.ndjson(phases.draw(st.stream(5), args.records, "M"), path)
             await st.stop_worker()
-            command = [*args.wrap.split(), sys.executable, "-m", "bench.capture", str(out)]
+            timed = workdir / "stages.json"
+            stages = ["-m", "bench.stages", str(timed)] if args.stages else []
+            command = [*args.wrap.split(), sys.executable, *stages, "-m", "bench.capture", str(out)]
             command += ["import", str(path)]
             command += ["--batch", str(args.set), "--authority-map", json.dumps(st.keys.ids)]
             env = {**os.environ, "LOG_LEVEL": "WARNING", "DATABASE_URL": st.db.url}
@@ -76,6 +79,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
             if done.returncode != 0:
                 raise RuntimeError(f"import failed: {done.stderr[-1000:]}")
             steps: list[Step] = pickle.loads(out.read_bytes())
+            by_stage = json.loads(timed.read_text()) if args.stages else None
         finally:
             await st.close()
     return {
@@ -84,6 +88,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         "set": args.set,
         "records_per_s": round(args.records / seconds, 1),
         **tally(steps, args.records),
+        **({"stages": by_stage} if by_stage else {}),
     }
 
 
@@ -100,11 +105,18 @@ def main(argv: list[str] | None = None) -> int:
         default="",
         help="a command to run the import under, e.g. 'py-spy record -f raw -o import.txt --'",
     )
+    p.add_argument(
+        "--stages", action="store_true", help="time the write's stages too (bench.stages)"
+    )
     result = asyncio.run(measure(p.parse_args(argv)))
     print(f"{result['records']} records into {result['stored']:,} in sets of {result['set']}:")
     print(f"{result['records_per_s']} records/s, {result['statements_per_record']} statements each")
     for kind, n in result["by_kind"].items():
         print(f"{n:6.2f}  {kind}")
+    if "stages" in result:
+        print(f"stages (bench.stages; the import process ran {result['stages']['wall_s']} s):")
+        for stage, t in result["stages"]["stages"].items():
+            print(f"{t['seconds']:8.2f} s {t['calls']:7d}  {stage}")
     return 0
 
 

@@ -2,6 +2,8 @@
 
 import asyncio
 import copy
+import importlib
+from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,7 @@ from app import migrate
 from app.auth import service as auth_service
 from app.db import create_engine, create_sessionmaker
 from app.identifiers.containers import normalize_container
-from bench import capture, fixtures, pairs, report, statements
+from bench import capture, fixtures, pairs, report, stages, statements
 from bench.capture import recording
 from bench.floor import create_app, metadata
 from bench.load import pct
@@ -301,3 +303,26 @@ def test_statements_are_tallied_by_verb_table_and_condition() -> None:
         "INSERT record_items": 0.5,
         "UPDATE alert_fingerprints": 0.5,
     }
+
+
+def test_every_stage_timed_is_where_bench_stages_looks_for_it() -> None:
+    """A stage renamed or moved would go untimed without a word: each must resolve."""
+    for stage in stages.STAGES:
+        module, _, path = stage.partition(":")
+        owner: Any = importlib.import_module(module)
+        for part in path.split("."):
+            owner = getattr(owner, part)
+        assert callable(owner), stage
+
+
+async def test_a_timed_stage_counts_its_calls_and_awaited_time() -> None:
+    seconds: stages.Seconds = defaultdict(float)
+    calls: Counter[str] = Counter()
+
+    async def stage(pause: float) -> str:
+        await asyncio.sleep(pause)
+        return "done"
+
+    timed = stages._timed("s", stage, seconds, calls)
+    assert [await timed(0.01), await timed(0.02)] == ["done", "done"]
+    assert calls["s"] == 2 and seconds["s"] > 0
