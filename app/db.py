@@ -217,7 +217,10 @@ def before_commit(session: AsyncSession, hook: BeforeCommit) -> None:
 
 
 async def commit(session: AsyncSession) -> None:
-    """Run the before-commit hooks, then commit."""
+    """Write the deferred rows, run the before-commit hooks, then commit."""
+    # Rows first: the feed's hook locks the counter row until COMMIT, and every writer that
+    # raised an alert waits for that lock; nothing else belongs between the two.
+    await deferred.write_all(session)
     for hook in session.info.pop("before_commit", []):
         await hook(session)
     await session.commit()

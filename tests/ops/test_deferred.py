@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text
 
+from app.db import before_commit, commit
 from app.ingest.pipeline import in_savepoint
 from app.kit import deferred
 from app.records.models import RecordCountry, RecordItem
@@ -82,5 +83,24 @@ async def test_a_savepoint_rolled_back_restores_the_rows_deferred_before_it(app:
     async with app.state.sessionmaker() as session:
         stored = await session.execute(select(RecordCountry.record_id, RecordCountry.country))
         assert sorted(stored.all()) == [("before", "DE"), ("kept", "NL")]
+        await session.execute(RecordCountry.__table__.delete())
+        await session.commit()
+
+
+async def test_they_are_written_before_the_before_commit_hooks(app: Any) -> None:
+    """The feed's hook holds the counter row's lock until COMMIT: rows deferred by the
+    transaction are written before it, not inside that lock."""
+    seen: list[int] = []
+
+    async def hook(session: Any) -> None:
+        seen.append(pending(session))
+
+    async with app.state.sessionmaker() as session:
+        await deferred.insert_later(session, COUNTRIES_TABLE, rows("n-1", "DE", "NL"))
+        before_commit(session, hook)
+        await commit(session)
+    assert seen == [0]
+    async with app.state.sessionmaker() as session:
+        assert await session.scalar(COUNT) == 2
         await session.execute(RecordCountry.__table__.delete())
         await session.commit()
