@@ -5,7 +5,7 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, or_, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.alerts.feed import alert_out, note_change
@@ -14,7 +14,7 @@ from app.alerts.repository import ALERTS_BY_ID
 from app.alerts.rules.base import SEVERITIES, Firing
 from app.alerts.schemas import AlertOut
 from app.auth.schemas import Principal
-from app.db import before_commit
+from app.kit import deferred
 from app.kit.sql import insert_ignoring
 
 
@@ -183,37 +183,24 @@ def _fired_again(
     return alert
 
 
-RAISED = "raised_by_records"  # on session.info: (kind, record id, alert id) to write at commit
-
-
 async def remember(
     session: AsyncSession, kind: str, record_id: str, alerts: Sequence[Alert]
 ) -> None:
-    """Keep which alerts a record's creation raised, so a replay can answer with them: the
-    transaction's rows are written together just before it commits."""
-    if alerts:
-        pending = session.info.setdefault(RAISED, [])
-        pending += [{"kind": kind, "record_id": record_id, "alert_id": a.id} for a in alerts]
-        before_commit(session, _write_raised)
+    """Keep which alerts a record's creation raised, so a replay can answer with them: written
+    with the set's other rows (`deferred`), before any read of them and before the commit."""
+    rows = [{"kind": kind, "record_id": record_id, "alert_id": a.id} for a in alerts]
+    await deferred.insert_later(session, _RECORD_ALERTS, rows)
 
 
-async def _write_raised(session: AsyncSession) -> None:
-    if rows := session.info.pop(RAISED, []):
-        await session.execute(_INSERT_RAISED, rows)
-
-
-_INSERT_RAISED = insert(cast(Table, RecordAlert.__table__))
+_RECORD_ALERTS = cast(Table, RecordAlert.__table__)
 _RAISED_BY = (
     select(Alert)
     .where(
-        or_(
-            Alert.id.in_(
-                select(RecordAlert.alert_id).where(
-                    RecordAlert.kind == bindparam("kind"),
-                    RecordAlert.record_id == bindparam("record_id"),
-                )
-            ),
-            Alert.id.in_(bindparam("pending", expanding=True)),
+        Alert.id.in_(
+            select(RecordAlert.alert_id).where(
+                RecordAlert.kind == bindparam("kind"),
+                RecordAlert.record_id == bindparam("record_id"),
+            )
         )
     )
     .order_by(Alert.created_at, Alert.id)
@@ -221,14 +208,8 @@ _RAISED_BY = (
 
 
 async def raised_by(session: AsyncSession, kind: str, record_id: str) -> list[Alert]:
-    """Return the alerts a record's creation raised, as they are now (a record created in this
-    transaction has its rows still pending)."""
-    pending = [
-        r["alert_id"]
-        for r in session.info.get(RAISED, [])
-        if (r["kind"], r["record_id"]) == (kind, record_id)
-    ]
-    params = {"kind": kind, "record_id": record_id, "pending": pending}
+    """Return the alerts a record's creation raised, as they are now."""
+    params = {"kind": kind, "record_id": record_id}
     return list((await session.scalars(_RAISED_BY, params)).all())
 
 
