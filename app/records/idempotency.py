@@ -53,7 +53,10 @@ async def insert_once(
     state = inspect(record)
     table = cast(Table, state.mapper.local_table)
     given = {key: value for key, value in state.dict.items() if key in table.c}
-    stmt = insert_ignoring(session, table, *table.c.keys())
+    # Only what the insert filled in comes back: not the body's JSON again, decoded for nothing.
+    filled = [c.key for c in table.c if c.key not in given]
+    filled = filled or [c.key for c in table.primary_key.columns]
+    stmt = insert_ignoring(session, table, *filled)
     stored = (await session.execute(stmt, given)).first()
     if stored is None:
         existing = await find()
