@@ -1,5 +1,5 @@
-"""Rows written later, together: a set's child rows (items, parties, countries, keys) go in as
-one multi-row INSERT a table instead of one a record.
+"""Rows written later, together: a set's child rows (items, parties, countries, keys, which
+record raised which alert) go in as one multi-row INSERT a table instead of one a record.
 
 A row deferred here is written before any statement of the session that touches its table (a
 read, a delete, an update), and the rest before commit (`GivingWaySession`), so nothing ever
