@@ -8,14 +8,17 @@ atomic increments, never read-modify-write, so concurrent transactions lose no u
 written in key order so that they lock in the same order everywhere.
 """
 
+import functools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import Table, delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.alerts.models import AlrCounted, AlrTotal
+from app.kit import deferred
 from app.kit.sql import dialect_insert
 from app.reference.substances import catalogue
 
@@ -41,41 +44,50 @@ async def count(
     if not mg:
         return
     year = notified_on.year
-    await session.execute(
-        insert(AlrCounted),
-        [
-            {
-                "notification_id": notification_id,
-                "substance_code": code,
-                "country": importing_country,
-                "year": year,
-                "exporting_country": exporting_country,
-                "notified_on": notified_on,
-                "reference": reference,
-                "base_mg": mg[code],
-            }
-            for code in sorted(mg)
-        ],
+    counted = [
+        {
+            "notification_id": notification_id,
+            "substance_code": code,
+            "country": importing_country,
+            "year": year,
+            "exporting_country": exporting_country,
+            "notified_on": notified_on,
+            "reference": reference,
+            "base_mg": mg[code],
+        }
+        for code in sorted(mg)
+    ]
+    await deferred.insert_later(session, _COUNTED, counted)  # with the set's other rows
+    added = [
+        {
+            "country": importing_country,
+            "substance_code": code,
+            "year": year,
+            "exporting_country": exporting_country,
+            "base_mg": mg[code],
+            "notifications": 1,
+        }
+        for code in sorted(mg)
+    ]
+    await session.execute(_add_to_totals(dialect_insert(session)), added)
+
+
+_COUNTED = cast(Table, AlrCounted.__table__)
+_TOTALS = cast(Table, AlrTotal.__table__)
+
+
+@functools.cache
+def _add_to_totals(dialect_insert: Callable[..., Any]) -> Any:
+    """The increment of a total, inserted when new: built once per dialect, run for all of a
+    notification's substances at once (in key order, as every writer locks them)."""
+    stmt = dialect_insert(_TOTALS)
+    return stmt.on_conflict_do_update(
+        index_elements=["country", "substance_code", "year", "exporting_country"],
+        set_={
+            "base_mg": _TOTALS.c.base_mg + stmt.excluded.base_mg,
+            "notifications": _TOTALS.c.notifications + stmt.excluded.notifications,
+        },
     )
-    upsert = dialect_insert(session)
-    for code in sorted(mg):
-        stmt = upsert(AlrTotal).values(
-            country=importing_country,
-            substance_code=code,
-            year=year,
-            exporting_country=exporting_country,
-            base_mg=mg[code],
-            notifications=1,
-        )
-        await session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["country", "substance_code", "year", "exporting_country"],
-                set_={
-                    "base_mg": AlrTotal.base_mg + stmt.excluded.base_mg,
-                    "notifications": AlrTotal.notifications + 1,
-                },
-            )
-        )
 
 
 async def uncount(session: AsyncSession, notification_id: str) -> None:

@@ -71,6 +71,28 @@ async def test_creation_objection_and_withdrawal_move_the_totals(app, client, ke
     assert "DE" not in alert["countries"]  # its notifications no longer count
 
 
+async def test_a_notification_of_several_tracked_substances_counts_each(app, client, keys):
+    """Its substances' totals are incremented together (one statement, in key order), each
+    its own row, and an objection takes each out again."""
+    items = [
+        {"substance": "ephedrine", "quantity": 300, "unit": "kg"},
+        {"substance": "pseudoephedrine", "quantity": 40, "unit": "kg"},
+        {"substance": "ephedrine", "quantity": 100, "unit": "kg"},
+    ]
+    first = await notify(client, keys["DE"], "DE-MIX-1", items=items)
+    await notify(client, keys["DE"], "DE-MIX-2", items=items[1:2])
+    assert await _totals(app) == {
+        ("NG", "ephedrine", 2026, "DE"): (400_000_000, 1),
+        ("NG", "pseudoephedrine", 2026, "DE"): (80_000_000, 2),
+    }
+    objection = {"decision": "objection"}
+    await post(client, keys["NG"], f"/v1/notifications/{first['id']}/reply", objection)
+    assert await _totals(app) == {
+        ("NG", "ephedrine", 2026, "DE"): (0, 0),
+        ("NG", "pseudoephedrine", 2026, "DE"): (40_000_000, 1),
+    }
+
+
 async def test_the_alert_after_a_withdrawal_counts_what_is_left(client, keys):
     await put_alr(client, keys["NG"], "NG/ephedrine/2026", 500)
     first = await _notify(client, keys["DE"], "DE-1", 400)
