@@ -19,6 +19,7 @@ from app.notifications.models import SHIPPED_ON, Notification
 from app.records.models import RecordCountry
 from app.seizures.models import Seizure
 from tests.alerts.api import alerts_now
+from tests.alerts.test_rules_incidents import incident
 from tests.conftest import bearer
 from tests.ingest.test_pipeline import statements
 from tests.payloads import notification, seizure
@@ -141,22 +142,18 @@ async def test_a_set_counts_the_seizures_it_files_after_the_first_lookup(
     def pen(reference: str) -> dict[str, Any]:
         return notification(reference, containers=[], bill_of_lading=None, invoice_number=None)
 
-    def found(reference: str, occurred_on: str) -> dict[str, Any]:
-        return seizure(
-            reference,
-            country="AE",
-            occurred_on=occurred_on,
-            parties=[],
-            containers=[],
-            origin_country=None,
-            destination_country=None,
-            transit_countries=[],
-        )
-
     lines = [
         {"type": "notification", "authority": "DE", "body": pen("DE-ROUTE-1")},
-        {"type": "seizure", "authority": "AE", "body": found("AE-ROUTE-1", "2026-10-01")},
-        {"type": "seizure", "authority": "AE", "body": found("AE-ROUTE-2", "2026-10-02")},
+        {
+            "type": "seizure",
+            "authority": "AE",
+            "body": incident("AE-ROUTE-1", "2026-10-01", country="AE"),
+        },
+        {
+            "type": "seizure",
+            "authority": "AE",
+            "body": incident("AE-ROUTE-2", "2026-10-02", country="AE"),
+        },
         {"type": "notification", "authority": "DE", "body": pen("DE-ROUTE-2")},
     ]
     importer = Importer(app.state.sessionmaker, clock, ids, batch=10)

@@ -23,6 +23,13 @@ def rows(record_id: str, *countries: str) -> list[dict[str, Any]]:
     ]
 
 
+async def stored(app: Any) -> list[tuple[str, str]]:
+    """The committed (record, country) rows (the app fixture empties the tables afterwards)."""
+    async with app.state.sessionmaker() as session:
+        found = await session.execute(select(RecordCountry.record_id, RecordCountry.country))
+        return sorted((r, c) for r, c in found.all())
+
+
 def pending(session: Any) -> int:
     return sum(len(r) for r in session.info.get(deferred.PENDING, {}).values())
 
@@ -56,11 +63,7 @@ async def test_commit_writes_them_and_rollback_drops_them(app: Any) -> None:
         assert pending(session) == 0
         await deferred.insert_later(session, COUNTRIES_TABLE, rows("n-2", "NL", "FR"))
         await session.commit()
-    async with app.state.sessionmaker() as session:
-        stored = await session.execute(select(RecordCountry.record_id, RecordCountry.country))
-        assert sorted(stored.all()) == [("n-2", "FR"), ("n-2", "NL")]
-        await session.execute(RecordCountry.__table__.delete())
-        await session.commit()
+    assert await stored(app) == [("n-2", "FR"), ("n-2", "NL")]
 
 
 async def test_a_savepoint_rolled_back_restores_the_rows_deferred_before_it(app: Any) -> None:
@@ -80,11 +83,7 @@ async def test_a_savepoint_rolled_back_restores_the_rows_deferred_before_it(app:
             await in_savepoint(session, fails)
         assert pending(session) == 2
         await session.commit()
-    async with app.state.sessionmaker() as session:
-        stored = await session.execute(select(RecordCountry.record_id, RecordCountry.country))
-        assert sorted(stored.all()) == [("before", "DE"), ("kept", "NL")]
-        await session.execute(RecordCountry.__table__.delete())
-        await session.commit()
+    assert await stored(app) == [("before", "DE"), ("kept", "NL")]
 
 
 async def test_they_are_written_before_the_before_commit_hooks(app: Any) -> None:
@@ -100,7 +99,4 @@ async def test_they_are_written_before_the_before_commit_hooks(app: Any) -> None
         before_commit(session, hook)
         await commit(session)
     assert seen == [0]
-    async with app.state.sessionmaker() as session:
-        assert await session.scalar(COUNT) == 2
-        await session.execute(RecordCountry.__table__.delete())
-        await session.commit()
+    assert await stored(app) == [("n-1", "DE"), ("n-1", "NL")]
