@@ -48,9 +48,8 @@ def notification(principal: Principal, body: NotificationCreate, today: date) ->
             body.containers, body.air_waybill, body.bill_of_lading, body.invoice_number
         ),
     )
-    return {(SEIZURE, t, v) for t, v in keyspace.notification_lookups(draft)} | buckets.lookups(
-        draft
-    )
+    found = {(SEIZURE, t, v) for t, v in keyspace.notification_lookups(draft)}
+    return found | buckets.lookups(draft)
 
 
 def seizure(principal: Principal, body: SeizureCreate) -> set[Lookup]:
