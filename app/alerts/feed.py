@@ -63,7 +63,6 @@ async def publish(session: AsyncSession) -> None:
     for start in range(0, len(queued), _PUBLISH_CHUNK):
         await _publish(session, queued[start : start + _PUBLISH_CHUNK])
     session.info.pop(HELD, None)
-    await session.flush()
 
 
 async def _publish(
@@ -100,7 +99,7 @@ async def _publish(
                 "snapshot": alert_out(alert).model_dump(mode="json"),
             }
         )
-    await session.flush()  # the alerts first: the rows below point at them
+    await session.flush()  # the alerts (their seq too) first: the rows below point at them
     # Core rows, not ORM objects: nothing reads them back from the session.
     if countries:
         await session.execute(_INSERT_COUNTRIES, countries)
