@@ -47,6 +47,7 @@ class Draft(Generic[T]):
     parties: tuple[PartyKey, ...] = ()  # the parties it names, resolved against the set's pool
     reads: tuple[SetRead, ...] = ()  # what its domain reads for the whole set first
     lookups: frozenset[Lookup] = frozenset()  # what its correlation and ROUTE_RISK look up
+    row: replays.NewRow | None = None  # the record it inserts, if valid: inserted with the set's
 
     def then(self, after: Callable[[T], U]) -> "Draft[U]":
         """The same write, its result passed through `after`."""
@@ -55,7 +56,7 @@ class Draft(Generic[T]):
         async def written(session: AsyncSession) -> U:
             return after(await write(session))
 
-        return Draft(self.keys, written, self.parties, self.reads, self.lookups)
+        return Draft(self.keys, written, self.parties, self.reads, self.lookups, self.row)
 
 
 def draft(
@@ -64,10 +65,11 @@ def draft(
     parties: Iterable[PartyKey] = (),
     reads: Iterable[SetRead] = (),
     lookups: Iterable[Lookup] = (),
+    row: replays.NewRow | None = None,
 ) -> Draft[T]:
-    """A draft of these keys, this write, the parties it names, its domain's set reads and
-    its correlation's lookups."""
-    return Draft(frozenset(keys), write, tuple(parties), tuple(reads), frozenset(lookups))
+    """A draft of these keys, this write, the parties it names, its domain's set reads, its
+    correlation's lookups and the record it inserts."""
+    return Draft(frozenset(keys), write, tuple(parties), tuple(reads), frozenset(lookups), row)
 
 
 async def write_one(session: AsyncSession, one: Draft[T]) -> T:
@@ -108,7 +110,7 @@ async def write_set(
             keys = [{x for x in d.lookups if x[1] != buckets.FILED} for d in written]
             await correlation.read_for_set(session, list(zip(keys, likely, strict=True)))
         try:
-            return await in_savepoint(session, partial(_each, session, drafts, refusals))
+            return await in_savepoint(session, partial(_together, session, drafts, refusals))
         except _Refused as refused:
             at = refused.position
             again = [*drafts[:at], refused.error, *drafts[at + 1 :]]
@@ -116,6 +118,7 @@ async def write_set(
     finally:
         parties.drop_set_pool(session)
         session.info.pop(replays.KNOWN, None)
+        session.info.pop(replays.INSERTED, None)
 
 
 class _Refused(Exception):
@@ -124,6 +127,18 @@ class _Refused(Exception):
     def __init__(self, position: int, error: Exception) -> None:
         super().__init__(position, error)
         self.position, self.error = position, error
+
+
+async def _together(
+    session: AsyncSession,
+    drafts: Sequence[Draft[T] | Exception],
+    refusals: tuple[type[Exception], ...],
+) -> list[T | Exception]:
+    """Insert the set's new records in one statement a table, then write every draft."""
+    rows = [d.row for d in drafts if isinstance(d, Draft) and d.row is not None]
+    if len(rows) > 1:
+        await replays.insert_set(session, rows)
+    return await _each(session, drafts, refusals)
 
 
 async def _each(

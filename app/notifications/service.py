@@ -1,8 +1,10 @@
 """Business rules of notifications: idempotent create, replies, arrivals, status changes."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +32,7 @@ from app.notifications.views import OTHERS_FROM
 from app.records import idempotency, locks
 from app.records import repository as record_repository
 from app.records import service as records
+from app.records.models import RecordItem
 from app.records.schemas import PartyIn
 
 ARRIVAL_KIND = f"{KIND}_arrival"
@@ -42,12 +45,17 @@ Created = tuple[Notification, bool, list[Alert]]
 
 def draft(principal: Principal, body: NotificationCreate, clock: Clock) -> Draft[Created]:
     """The write of a new notification (or of its replay), for the pipeline."""
+    try:
+        new: _New | InvalidInput = _new(principal, body, clock)
+    except InvalidInput as refused:  # given only if the reference is not a replay's
+        new = refused
     return pipeline.draft(
         draft_keys(principal, body),
-        partial(_create, principal, body, clock),
+        partial(_create, principal, body, new),
         [locks.party_key_of(p) for p in named(body)],
         [_READ_STORED],
         drafts.notification(principal, body, clock.today()),
+        None if isinstance(new, InvalidInput) else replays.NewRow(Notification, new.values),
     )
 
 
@@ -58,19 +66,15 @@ async def create(
     return await pipeline.write_one(session, draft(principal, body, clock))
 
 
-async def _create(
-    principal: Principal, body: NotificationCreate, clock: Clock, session: AsyncSession
-) -> Created:
-    canonical = body.model_dump(mode="json")
+@dataclass(frozen=True, slots=True)
+class _New:
+    """A valid new notification's columns and items, built before its set is written."""
 
-    async def find() -> Notification | None:
-        return await repository.get_by_reference(session, principal.authority_id, body.reference)
+    values: dict[str, Any]
+    items: list[RecordItem]
 
-    existing = await replays.stored(
-        session, Notification, principal.authority_id, body.reference, find
-    )
-    if existing is not None:
-        return await _replay(session, existing, canonical)
+
+def _new(principal: Principal, body: NotificationCreate, clock: Clock) -> _New:
     if body.importing_country == principal.country:
         raise InvalidInput([("importing_country", "must differ from the exporting country")])
     if (
@@ -82,36 +86,56 @@ async def _create(
         )
     notification_id = str(uuid.uuid4())
     items = records.build_items(KIND, notification_id, body.items)
-    now, today = clock.now(), clock.today()
-    notified_on = body.notified_on or today
-    notification = Notification(
-        id=notification_id,
-        authority_id=principal.authority_id,
-        reference=body.reference,
-        status="pending",
-        exporting_country=principal.country,
-        importing_country=body.importing_country,
-        transit_countries=body.transit_countries,
-        notified_on=notified_on,
-        reply_due_date=body.reply_due_date or notified_on + timedelta(days=REPLY_DAYS),
-        dispatch_date=body.dispatch_date,
-        expected_arrival_date=body.expected_arrival_date,
-        exit_point=body.exit_point,
-        entry_point=body.entry_point,
-        transport_mode=body.transport_mode,
-        containers=list(dict.fromkeys(body.containers)),
-        bill_of_lading=body.bill_of_lading,
-        air_waybill=body.air_waybill,
-        invoice_number=body.invoice_number,
-        import_permit=body.import_permit,
-        end_use=body.end_use,
-        request=canonical,
-        created_at=now,
-        updated_at=now,
+    now, notified_on = clock.now(), body.notified_on or clock.today()
+    values = {
+        "id": notification_id,
+        "authority_id": principal.authority_id,
+        "reference": body.reference,
+        "status": "pending",
+        "exporting_country": principal.country,
+        "importing_country": body.importing_country,
+        "transit_countries": body.transit_countries,
+        "notified_on": notified_on,
+        "reply_due_date": body.reply_due_date or notified_on + timedelta(days=REPLY_DAYS),
+        "dispatch_date": body.dispatch_date,
+        "expected_arrival_date": body.expected_arrival_date,
+        "exit_point": body.exit_point,
+        "entry_point": body.entry_point,
+        "transport_mode": body.transport_mode,
+        "containers": list(dict.fromkeys(body.containers)),
+        "bill_of_lading": body.bill_of_lading,
+        "air_waybill": body.air_waybill,
+        "invoice_number": body.invoice_number,
+        "import_permit": body.import_permit,
+        "end_use": body.end_use,
+        "request": body.model_dump(mode="json"),
+        "created_at": now,
+        "updated_at": now,
+    }
+    return _New(values, items)
+
+
+async def _create(
+    principal: Principal,
+    body: NotificationCreate,
+    new: _New | InvalidInput,
+    session: AsyncSession,
+) -> Created:
+    async def find() -> Notification | None:
+        return await repository.get_by_reference(session, principal.authority_id, body.reference)
+
+    existing = await replays.stored(
+        session, Notification, principal.authority_id, body.reference, find
     )
-    notification, created = await idempotency.insert_once(session, notification, find)
+    if isinstance(new, InvalidInput):
+        if existing is not None:
+            return await _replay(session, existing, body.model_dump(mode="json"))
+        raise new
+    if existing is not None:
+        return await _replay(session, existing, new.values["request"])
+    notification, created = await idempotency.insert_once(session, Notification(**new.values), find)
     if not created:
-        return await _replay(session, notification, canonical)
+        return await _replay(session, notification, new.values["request"])
     parties: list[tuple[int, str, PartyIn]] = [
         (0, "exporter", body.exporter),
         (1, "importer", body.importer),
@@ -121,16 +145,20 @@ async def _create(
     parties += [(OTHERS_FROM + i, p.role, p) for i, p in enumerate(body.other_parties)]
     counted = partial(
         alr_totals.count,
-        notification_id=notification_id,
+        notification_id=notification.id,
         reference=notification.reference,
         importing_country=notification.importing_country,
         exporting_country=notification.exporting_country,
         notified_on=notification.notified_on,
-        items=[(i.substance_code, i.base_mg) for i in items],
+        items=[(i.substance_code, i.base_mg) for i in new.items],
     )
     route = _route(notification)
-    new = NewRecord(KIND, notification_id, items, parties, lambda _: route, counted)
-    return notification, True, await stages.created(session, new, principal, now)
+    record = NewRecord(KIND, notification.id, new.items, parties, lambda _: route, counted)
+    return (
+        notification,
+        True,
+        await stages.created(session, record, principal, new.values["created_at"]),
+    )
 
 
 async def _replay(

@@ -1,6 +1,6 @@
 """Safe retries: replays of the same body, races on one reference, and batches of many."""
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar, cast
 
 from pydantic import TypeAdapter, ValidationError
@@ -10,6 +10,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.errors import AppError, Conflict, FieldError, InvalidInput, validation_errors
+from app.ingest import replays
 from app.ingest.pipeline import Draft, write_set
 from app.kit.sql import insert_ignoring
 from app.records.schemas import BatchResult
@@ -49,25 +50,31 @@ async def insert_once(
 
     One INSERT ... ON CONFLICT DO NOTHING rather than a flush in a savepoint (three statements):
     the loser of a race learns it from the empty RETURNING, and then reads the winner's row.
+    A record that its set inserted already (`replays.insert_set`) is only taken as stored.
     """
     state = inspect(record)
     table = cast(Table, state.mapper.local_table)
     given = {key: value for key, value in state.dict.items() if key in table.c}
-    # Only what the insert filled in comes back: not the body's JSON again, decoded for nothing.
-    filled = [c.key for c in table.c if c.key not in given]
-    filled = filled or [c.key for c in table.primary_key.columns]
-    stmt = insert_ignoring(session, table, *filled)
-    stored = (await session.execute(stmt, given)).first()
-    if stored is None:
-        existing = await find()
-        if existing is None:
-            raise Conflict(f"reference {record.reference!r} could not be stored; retry")
-        return check_replay(existing, record.request), False
-    for key, value in stored._mapping.items():  # the column defaults the insert applied
+    filled = replays.inserted(session, type(record), given["id"])
+    if filled is None:
+        # Only what the insert filled in comes back: not the body's JSON again, decoded for nothing.
+        wanted = [c.key for c in table.c if c.key not in given]
+        wanted = wanted or [c.key for c in table.primary_key.columns]
+        stmt = insert_ignoring(session, table, *wanted)
+        stored = (await session.execute(stmt, given)).first()
+        if stored is None:
+            existing = await find()
+            if existing is None:
+                raise Conflict(f"reference {record.reference!r} could not be stored; retry")
+            return check_replay(existing, record.request), False
+        filled = cast(Mapping[str, Any], stored._mapping)
+    for key, value in filled.items():  # the column defaults the insert applied
         if key not in given:
             set_committed_value(record, key, value)
     # The row is written: the session holds the object as stored, and will not insert it again.
     make_transient_to_detached(record)
+    if (left := session.identity_map.get(state.key)) is not None:
+        session.expunge(left)  # this draft's object from an attempt that a savepoint undid
     session.add(record)
     return record, True
 

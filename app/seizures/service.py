@@ -2,7 +2,9 @@
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +16,7 @@ from app.alerts.runners.base import Event
 from app.auth.schemas import Principal
 from app.correlation import drafts
 from app.correlation import service as correlation
-from app.errors import Forbidden, NotFound
+from app.errors import Forbidden, InvalidInput, NotFound
 from app.ingest import kept, pipeline, replays, stages
 from app.ingest.pipeline import Draft
 from app.ingest.stages import NewRecord
@@ -54,12 +56,17 @@ Created = tuple[Seizure, bool, list[Alert]]
 
 def draft(principal: Principal, body: SeizureCreate, clock: Clock) -> Draft[Created]:
     """The write of a new seizure (or of its replay), for the pipeline."""
+    try:
+        new: _New | InvalidInput = _new(principal, body, clock)
+    except InvalidInput as refused:  # given only if the reference is not a replay's
+        new = refused
     return pipeline.draft(
         draft_keys(principal, body),
-        partial(_create, principal, body, clock),
+        partial(_create, principal, body, new),
         [locks.party_key_of(p) for p in body.parties],
         [_READ_STORED],
         drafts.seizure(principal, body),
+        None if isinstance(new, InvalidInput) else replays.NewRow(Seizure, new.values),
     )
 
 
@@ -70,39 +77,53 @@ async def create(
     return await pipeline.write_one(session, draft(principal, body, clock))
 
 
-async def _create(
-    principal: Principal, body: SeizureCreate, clock: Clock, session: AsyncSession
-) -> Created:
-    canonical = body.model_dump(mode="json")
+@dataclass(frozen=True, slots=True)
+class _New:
+    """A valid new seizure's columns and items, built before its set is written."""
 
+    values: dict[str, Any]
+    items: list[RecordItem]
+
+
+def _new(principal: Principal, body: SeizureCreate, clock: Clock) -> _New:
+    seizure_id = str(uuid.uuid4())
+    items = records.build_items(KIND, seizure_id, body.items)
+    now = clock.now()
+    values = {
+        "id": seizure_id,
+        "authority_id": principal.authority_id,
+        "reference": body.reference,
+        "type": body.type,
+        "reporting_country": principal.country,
+        "country": body.country or principal.country,
+        "containers": list(dict.fromkeys(body.containers)),
+        "request": body.model_dump(mode="json"),
+        "created_at": now,
+        "updated_at": now,
+        **{c: getattr(body, c) for c in _COLUMNS},
+    }
+    return _New(values, items)
+
+
+async def _create(
+    principal: Principal, body: SeizureCreate, new: _New | InvalidInput, session: AsyncSession
+) -> Created:
     async def find() -> Seizure | None:
         return await repository.get_by_reference(session, principal.authority_id, body.reference)
 
     existing = await replays.stored(session, Seizure, principal.authority_id, body.reference, find)
+    if isinstance(new, InvalidInput):
+        if existing is not None:
+            return await _replay(session, existing, body.model_dump(mode="json"))
+        raise new
     if existing is not None:
-        return await _replay(session, existing, canonical)
-    seizure_id = str(uuid.uuid4())
-    items = records.build_items(KIND, seizure_id, body.items)
-    now = clock.now()
-    seizure = Seizure(
-        id=seizure_id,
-        authority_id=principal.authority_id,
-        reference=body.reference,
-        type=body.type,
-        reporting_country=principal.country,
-        country=body.country or principal.country,
-        containers=list(dict.fromkeys(body.containers)),
-        request=canonical,
-        created_at=now,
-        updated_at=now,
-        **{c: getattr(body, c) for c in _COLUMNS},
-    )
-    seizure, created = await idempotency.insert_once(session, seizure, find)
+        return await _replay(session, existing, new.values["request"])
+    seizure, created = await idempotency.insert_once(session, Seizure(**new.values), find)
     if not created:
-        return await _replay(session, seizure, canonical)
+        return await _replay(session, seizure, new.values["request"])
     parties = [(i, p.role, p) for i, p in enumerate(body.parties)]
-    new = NewRecord(KIND, seizure_id, items, parties, partial(_countries, seizure))
-    return seizure, True, await stages.created(session, new, principal, now)
+    record = NewRecord(KIND, seizure.id, new.items, parties, partial(_countries, seizure))
+    return seizure, True, await stages.created(session, record, principal, new.values["created_at"])
 
 
 async def _replay(

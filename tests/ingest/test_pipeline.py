@@ -108,11 +108,12 @@ async def test_a_batch_reads_its_parties_and_stored_references_once(
     assert len(set(exporters.values())) == SET
 
 
-async def test_a_batch_writes_its_records_children_in_one_statement_a_table(
+async def test_a_batch_writes_its_records_and_their_children_in_one_statement_a_table(
     app: Any, client: httpx.AsyncClient, make_key: Any
 ) -> None:
-    """The items, parties, countries and correlation keys of a set's records are inserted
-    together (app.kit.deferred), not one statement a record; each record still has its own.
+    """The records of a set are inserted together (`replays.insert_set`), and so are their
+    items, parties, countries and correlation keys (app.kit.deferred), not one statement a
+    record; each record still has its own.
     (No transit country: ROUTE_RISK's look-up through a transit country reads the keys, which
     writes those deferred first.)"""
     key = await make_key("DE")
@@ -127,7 +128,8 @@ async def test_a_batch_writes_its_records_children_in_one_statement_a_table(
         )
     results = r.json()["results"]
     assert [x["status"] for x in results] == [201] * SET
-    for table in ("record_items", "record_parties", "record_countries", "correlation_keys"):
+    tables = ("notifications", "record_items", "record_parties", "record_countries")
+    for table in (*tables, "correlation_keys"):
         assert seen[f"insert {table}"] == 1, (table, seen)
 
     importer = await make_key("NG")  # sees them through their countries only
@@ -224,6 +226,7 @@ async def test_a_batch_clusters_its_seizures_on_what_it_read_at_once(
     assert [x["status"] for x in results] == [201] * SET
     assert seen["seizure keys looked up"] == 1
     assert seen["keys of records"] == 0
+    assert seen["insert seizures"] == 1  # the set's seizures, at once
 
     for first, second in zip(results[::2], results[1::2], strict=True):
         [cluster] = [a for a in second["alerts"] if a["rule"] == "SEIZURE_CLUSTER"]
