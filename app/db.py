@@ -166,9 +166,10 @@ class GivingWaySession(AsyncSession):
         await deferred.write_before(self, statement)
         return await super().scalar(statement, *args, **kwargs)
 
-    async def get(self, *args: Any, **kwargs: Any) -> Any:
+    async def get(self, entity: Any, *args: Any, **kwargs: Any) -> Any:
         await self.give_way()
-        return await super().get(*args, **kwargs)
+        await deferred.flush_before(self, frozenset({entity.__table__.name}))
+        return await super().get(entity, *args, **kwargs)
 
     async def flush(self, *args: Any, **kwargs: Any) -> None:
         await self.give_way()

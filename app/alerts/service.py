@@ -116,8 +116,7 @@ async def apply(
             note_change(session, alert, "created")
         if alert is not None:
             changed.append(alert)
-    await session.flush()
-    return changed
+    return changed  # written with the set's others, before anything reads them (`deferred`)
 
 
 def _created(
@@ -223,6 +222,15 @@ def visible_out(alerts: Sequence[Alert], principal: Principal) -> list[AlertOut]
     ]
 
 
+_OPEN = (
+    select(Alert.id, Alert.fingerprint)
+    .where(
+        Alert.fingerprint.in_(bindparam("fingerprints", expanding=True)), Alert.status != "closed"
+    )
+    .execution_options(**{deferred.STORED_ONLY: True})
+)
+
+
 async def resolve(
     session: AsyncSession,
     fingerprints: Sequence[str],
@@ -234,10 +242,15 @@ async def resolve(
     the condition they reported ended (`cleared`)."""
     if not fingerprints:
         return []
-    stmt = select(Alert.id, Alert.fingerprint).where(
-        Alert.fingerprint.in_(list(fingerprints)), Alert.status != "closed"
-    )
-    found = (await session.execute(stmt)).all()
+    # Mostly none is open: the alerts this transaction created are looked at where they are,
+    # so that the read need not write them first (they go in with the set's others).
+    wanted = set(fingerprints)
+    found = [
+        (a.id, a.fingerprint)
+        for a in session.new
+        if isinstance(a, Alert) and a.fingerprint in wanted and a.status != "closed"
+    ]
+    found += (await session.execute(_OPEN, {"fingerprints": sorted(wanted)})).all()
     if not found:
         return []
     await _claim(session, (fp for _, fp in found))  # stored with their alerts: locked

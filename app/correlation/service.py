@@ -168,7 +168,7 @@ async def _relink(
         ):
             link.score, link.linked, link.evidence = scored_pair.score, scored_pair.linked, evidence
             link.updated_at = now
-    await session.flush()
+    # Written with the set's others, before anything reads links (`app.kit.deferred`).
     now_linked = [
         facts.link_facts(sid, nid, sc.score, sc.linked, _evidence(sc))
         for (sid, nid), sc in kept.items()

@@ -1,14 +1,17 @@
 """Rows written later, together: a set's child rows (items, parties, countries, keys, which
-record raised which alert) go in as one multi-row INSERT a table instead of one a record.
+record raised which alert) go in as one multi-row INSERT a table instead of one a record, and
+the ORM's new and changed objects (alerts, links) in one flush instead of one a record.
 
 A row deferred here is written before any statement of the session that touches its table (a
 read, a delete, an update), and the rest before commit (`GivingWaySession`), so nothing ever
-reads the table without it: the same guarantee as the ORM's autoflush, for Core rows. A
+reads the table without it: the same guarantee as the ORM's autoflush, for Core rows; and
+the ORM's changes are flushed before a statement that touches one of their tables
+(`flush_before`, the autoflush the sessions are created without, by table). A
 savepoint's rollback restores the rows deferred before it (`pipeline.in_savepoint` copies
 session.info, and `Pending` copies its lists), and the end of a transaction drops what is left.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Table, TextClause, event, insert
@@ -19,6 +22,9 @@ from sqlalchemy.sql.util import find_tables
 PENDING = "deferred_rows"  # on session.info: a `Pending`
 WRITES_DEFERRED = "writes_deferred"  # a session class's flag: it calls the two writers below
 NO_TABLE = "touches_no_table"  # execution option of a text statement that reads no table
+# Execution option of a read whose caller adds the session's new objects itself: the ORM's
+# changes are not flushed for it (deferred rows are still written).
+STORED_ONLY = "reads_stored_only"
 _ALL = frozenset({"*"})
 
 
@@ -48,14 +54,32 @@ async def insert_later(session: AsyncSession, table: Table, rows: Sequence[dict[
 
 
 async def write_before(session: AsyncSession, statement: object) -> None:
-    """Write the deferred rows of the tables `statement` touches (of every table, for SQL
-    text that does not say it touches none)."""
+    """Write what the session holds unwritten of the tables `statement` touches (of every
+    table, for SQL text that does not say it touches none): the ORM's changes, then the
+    deferred rows."""
+    touched = _touched(statement)
+    if not _options(statement).get(STORED_ONLY):
+        await flush_before(session, touched)
     pending: Pending | None = session.info.get(PENDING)
     if not pending:
         return
-    touched = _touched(statement)
     for name in [n for n in pending if n in touched or touched is _ALL]:
         await _write(session, pending, name)
+
+
+async def flush_before(session: AsyncSession, tables: frozenset[str]) -> None:
+    """Flush the ORM's changes if any is to one of these tables: the autoflush the sessions do
+    without (it would write each record's alerts and links as it goes, not the set's at once)."""
+    sync = session.sync_session
+    # The session's own bookkeeping of what is new, deleted or changed: small collections, not
+    # its `dirty` property, which walks every object it holds.
+    states = [*sync._new, *sync._deleted, *sync.identity_map._modified]
+    if states and (tables is _ALL or any(_table_of(s) in tables for s in states)):
+        await session.flush()
+
+
+def _table_of(state: Any) -> str:
+    return str(state.mapper.local_table.name)
 
 
 async def write_all(session: AsyncSession) -> None:
@@ -72,7 +96,25 @@ def drop(session: AsyncSession | Session) -> None:
 
 async def _write(session: AsyncSession, pending: Pending, name: str) -> None:
     rows = pending.pop(name)  # first: the insert itself passes through `write_before`
-    await session.execute(insert(_TABLES[name]), rows)
+    table = _TABLES[name]
+    # The ORM's new rows that these point at go first (a record's alerts, a new entity).
+    await flush_before(session, _REFERRED[name] if name in _REFERRED else _referred(table))
+    await session.execute(insert(table), rows)
+
+
+_REFERRED: dict[str, frozenset[str]] = {}
+
+
+def _referred(table: Table) -> frozenset[str]:
+    names = _REFERRED[table.name] = frozenset(fk.column.table.name for fk in table.foreign_keys)
+    return names
+
+
+def _options(statement: object) -> Mapping[str, Any]:
+    options: Callable[[], Mapping[str, Any]] | None = getattr(
+        statement, "get_execution_options", None
+    )
+    return options() if options is not None else {}
 
 
 def _touched(statement: object) -> frozenset[str]:

@@ -1,14 +1,24 @@
 """Statement helpers the repositories share: unions of capped parts run in chunks (SQLite) or
 arrays of keys unnested (PostgreSQL), objects by primary key from the session or the database,
-the dialect's INSERT ... ON CONFLICT DO NOTHING."""
+an object inserted on its own, the dialect's INSERT ... ON CONFLICT DO NOTHING."""
 
 import functools
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar, TypeVarTuple
 
-from sqlalchemy import CompoundSelect, FromClause, Select, bindparam, func, inspect, union_all
+from sqlalchemy import (
+    CompoundSelect,
+    FromClause,
+    Select,
+    bindparam,
+    func,
+    insert,
+    inspect,
+    union_all,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.sql.selectable import TableValuedAlias
 from sqlalchemy.types import TypeEngine
 
@@ -78,6 +88,17 @@ async def by_ids(
     if missing:
         held += (await session.execute(stmt, {"ids": missing})).all()
     return held
+
+
+async def add_stored(session: AsyncSession, obj: object) -> None:
+    """Insert a new object's row in one Core statement and hold it in the session as stored:
+    a flush would write every other pending object with it (a set's alerts and links, which
+    wait to be written together). Every column must be given: nothing is read back."""
+    state = inspect(obj)
+    table = state.mapper.local_table
+    await session.execute(insert(table), {k: v for k, v in state.dict.items() if k in table.c})
+    make_transient_to_detached(obj)
+    session.add(obj)
 
 
 def dialect_insert(session: AsyncSession) -> Callable[..., Any]:

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.correlation.models import CorrelationKey
 from app.ingest import entities, kept, keys
 from app.ingest.locks import lock
-from app.kit.sql import insert_ignoring
+from app.kit.sql import add_stored, insert_ignoring
 from app.matching.keys import party_blocks
 from app.matching.names import name_tokens, normalize_name
 from app.matching.similarity import (
@@ -164,7 +164,6 @@ async def _remember(
     if blocks:
         rows = [{"key": block, "party_id": party.id} for block in sorted(blocks)]
         await session.execute(insert_ignoring(session, PartyBlock.__table__), rows)
-    await session.flush()
 
 
 async def merge(
@@ -243,10 +242,10 @@ async def resolve(
         lei=lei,
         vat=vat,
         eori=eori,
+        merged_into=None,
         created_at=now,
     )
-    session.add(party)
-    await session.flush()
+    await add_stored(session, party)  # its spellings point at it; the set's alerts wait
     await entities.created(session, party)
     await _remember(session, party, name, key, pool)
     return party

@@ -137,7 +137,6 @@ async def store_parties(
                 "party_id": entity.id,
             }
         )
-    await session.flush()
     # Rules and links read what other records say of these entities: wait for writes to them.
     await locks.lock_entities(session, sorted({r["party_id"] for r in rows}))
     if rows:
@@ -163,7 +162,6 @@ async def set_countries(
         for country, role in sorted(set(countries))
     ]
     await deferred.insert_later(session, statements.COUNTRIES_TABLE, rows)
-    await session.flush()
 
 
 EVENTS = "pending_events"  # on session.info: history entries written just before commit
@@ -182,8 +180,7 @@ async def add_event(
 ) -> None:
     """Append a change to a record's history. A transaction's entries are written together just
     before it commits, in the order they came (one statement, not one each); the change itself
-    is flushed now, for correlation and the rules to read (sessions do not autoflush)."""
-    await session.flush()
+    is written before anything reads its table (`app.kit.deferred.flush_before`)."""
     row = {
         "kind": kind,
         "record_id": record_id,

@@ -1,11 +1,13 @@
 """Deferred rows (app.kit.deferred): written before any statement that touches their table and
 at commit, restored by a savepoint's rollback, dropped by the transaction's."""
 
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, cast
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import Table, delete, func, select, text
 
+from app.alerts.models import Alert, RecordAlert
 from app.db import before_commit, commit
 from app.ingest.pipeline import in_savepoint
 from app.kit import deferred
@@ -13,6 +15,7 @@ from app.records.models import RecordCountry, RecordItem
 from app.records.statements import COUNTRIES_TABLE
 
 COUNT = select(func.count()).select_from(RecordCountry)
+RECORD_ALERTS = cast(Table, RecordAlert.__table__)
 ITEMS = select(func.count()).select_from(RecordItem)
 
 
@@ -100,3 +103,69 @@ async def test_they_are_written_before_the_before_commit_hooks(app: Any) -> None
         await commit(session)
     assert seen == [0]
     assert await stored(app) == [("n-1", "DE"), ("n-1", "NL")]
+
+
+def unflushed(session: Any) -> int:
+    return len(session.sync_session.new)
+
+
+async def test_an_orm_change_is_written_before_a_read_of_its_table_only(app: Any) -> None:
+    """The sessions do not autoflush: a new object waits until a statement touches its table
+    (or `get` asks for its kind), so a set's alerts go in together; a read marked
+    STORED_ONLY, whose caller looks at the new objects itself, does not write it; deferred
+    rows pointing at it write it first."""
+    async with app.state.sessionmaker() as session:
+        alert = Alert(**alert_columns("a-1"))
+        session.add(alert)
+        await session.scalar(ITEMS)  # another table: it waits
+        assert unflushed(session) == 1
+        stored_only = select(func.count()).select_from(Alert)
+        stored_only = stored_only.execution_options(**{deferred.STORED_ONLY: True})
+        assert await session.scalar(stored_only) == 0
+        assert unflushed(session) == 1
+        assert await session.scalar(select(func.count()).select_from(Alert)) == 1
+        assert unflushed(session) == 0
+
+        session.add(Alert(**alert_columns("a-2")))
+        assert (await session.get(Alert, "a-2")) is not None
+        assert unflushed(session) == 0
+
+        session.add(Alert(**alert_columns("a-3")))
+        row = {"kind": "notification", "record_id": "n-1", "alert_id": "a-3"}
+        await deferred.insert_later(session, RECORD_ALERTS, [row])
+        await session.commit()  # the alert before the row that points at it
+    async with app.state.sessionmaker() as session:
+        linked = await session.scalars(select(RecordAlert.alert_id))
+        assert linked.all() == ["a-3"]
+        await session.execute(delete(RecordAlert))
+        await session.execute(delete(Alert))
+        await session.commit()
+
+
+def alert_columns(alert_id: str) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    return {
+        "id": alert_id,
+        "fingerprint": f"TEST:{alert_id}",
+        "rule": "ROUTE_RISK",
+        "severity": "low",
+        "project": None,
+        "mode": "active",
+        "status": "open",
+        "resolution": None,
+        "assignee": None,
+        "title": "t",
+        "summary": "s",
+        "countries": [],
+        "subjects": {},
+        "score": None,
+        "evidence": [],
+        "occurrences": 1,
+        "previous_alert_id": None,
+        "version": 1,
+        "seq": 0,
+        "first_seen_at": now,
+        "last_seen_at": now,
+        "created_at": now,
+        "updated_at": now,
+    }
