@@ -22,6 +22,16 @@ _BY_IDENTIFIER = {
 _LIVE = select(Party).where(
     Party.id.in_(bindparam("ids", expanding=True)), Party.merged_into.is_(None)
 )
+_LIVE_ROWS = select(
+    Party.id,
+    Party.name,
+    Party.normalized_name,
+    Party.country,
+    Party.lei,
+    Party.vat,
+    Party.eori,
+    Party.merged_into,
+).where(Party.id.in_(bindparam("ids", expanding=True)), Party.merged_into.is_(None))
 _ALIASES = (
     select(PartyAlias.party_id, PartyAlias.normalized_name, PartyAlias.name)
     .where(PartyAlias.party_id.in_(bindparam("ids", expanding=True)))
@@ -123,6 +133,27 @@ async def live(session: AsyncSession, ids: Sequence[str]) -> list[Party]:
     if not ids:
         return []
     return list((await session.scalars(_LIVE, {"ids": list(ids)})).all())
+
+
+class Candidate(NamedTuple):
+    """An entity as a candidate for a party's name: plain values, nothing the session tracks
+    (a set's pool holds thousands; the one a party resolves to is loaded when it changes)."""
+
+    id: str
+    name: str
+    normalized_name: str
+    country: str | None
+    lei: str | None
+    vat: str | None
+    eori: str | None
+    merged_into: str | None
+
+
+async def candidates(session: AsyncSession, ids: Sequence[str]) -> list[Candidate]:
+    """The entities among these ids that were not merged away, as plain values."""
+    if not ids:
+        return []
+    return [Candidate(*row) for row in await session.execute(_LIVE_ROWS, {"ids": list(ids)})]
 
 
 class Spelling(NamedTuple):

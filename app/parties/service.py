@@ -4,11 +4,9 @@ Candidates come only from blocking keys (distinctive tokens with the country, to
 identifiers), never from a scan; each candidate's spellings are scored with `same_party`.
 """
 
-import bisect
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, delete, select, update
@@ -19,7 +17,7 @@ from app.ingest import entities, kept, keys
 from app.ingest.locks import lock
 from app.kit.sql import add_stored, insert_ignoring
 from app.matching.keys import party_blocks
-from app.matching.names import name_tokens, normalize_name
+from app.matching.names import normalize_name
 from app.matching.similarity import (
     PartyKey,
     blocking_keys,
@@ -30,55 +28,8 @@ from app.matching.similarity import (
 )
 from app.parties import repository
 from app.parties.models import Party, PartyAlias, PartyBlock
+from app.parties.pool import BLOCK_CAP, NAME_MAX, Entity, Pool, spelling
 from app.records.models import RecordParty
-
-BLOCK_CAP = 50
-NAME_MAX = 200
-Tokens = tuple[str, ...]
-
-
-def spelling(name: str, normalized: str) -> tuple[str, Tokens]:
-    """A spelling with its canonical tokens, read off its stored normalised form (tokens hold no
-    spaces) unless that was cut at NAME_MAX: candidates' names need no tokenising again.
-
-    So a change to the normaliser must re-normalise the stored spellings, as it must already
-    re-key their blocking keys (a migration, as 0003's backfill did)."""
-    if len(normalized) < NAME_MAX:
-        return name, tuple(normalized.split())
-    return name, tuple(name_tokens(name))
-
-
-@dataclass
-class Pool:
-    """The candidate entities of a record's parties, loaded in three queries for all of them,
-    and kept current as entities and spellings are added while they are resolved."""
-
-    blocks: dict[str, list[str]]
-    parties: dict[str, Party]
-    spellings: dict[str, list[tuple[str, Tokens]]]
-    known: set[tuple[str, str]]  # (party id, normalised name) of the spellings held
-    common: set[str]  # blocks too common to hold (more than BLOCK_CAP parties)
-
-    def candidates(self, lookups: list[str], exclude: str | None) -> list[Party]:
-        """Live entities under these keys, in key order."""
-        ids = dict.fromkeys(i for k in sorted(set(lookups)) for i in self.blocks.get(k, ()))
-        found = (self.parties.get(i) for i in ids if i != exclude)
-        return [p for p in found if p is not None and p.merged_into is None]
-
-    def add(self, party: Party, normalized: str, name: str, blocks: set[str]) -> None:
-        """Take in a spelling just stored (of a new or known entity)."""
-        self.parties.setdefault(party.id, party)
-        self.spellings.setdefault(party.id, []).append(spelling(name, normalized))
-        self.known.add((party.id, normalized))
-        for block in (blocks & self.blocks.keys()) - self.common:
-            held = self.blocks[block]
-            # As the store reads a block: its ids in id order, none once it holds too many.
-            if party.id not in held:
-                bisect.insort(held, party.id)
-                if len(held) > BLOCK_CAP:
-                    held.clear()
-                    self.common.add(block)
-
 
 POOL = "party_pool"  # on session.info: the candidates of a whole set's parties (`pool_for_set`)
 
@@ -121,7 +72,7 @@ async def load_pool(session: AsyncSession, keys: Iterable[PartyKey]) -> Pool:
     wanted = {b for key in keys for b in blocking_keys(key)}
     blocks = await repository.blocked_map(session, wanted, BLOCK_CAP, common)
     ids = list(dict.fromkeys(i for held in blocks.values() for i in held))
-    parties = {p.id: p for p in await repository.live(session, ids)}
+    parties: dict[str, Entity] = {p.id: p for p in await repository.candidates(session, ids)}
     held = await repository.aliases(session, list(parties))
     spellings = {
         i: [spelling(a.name, a.normalized_name) for a in found] for i, found in held.items()
@@ -132,8 +83,8 @@ async def load_pool(session: AsyncSession, keys: Iterable[PartyKey]) -> Pool:
 
 async def _best_by_name(
     session: AsyncSession, key: PartyKey, pool: Pool, exclude: str | None = None
-) -> tuple[Party, float] | None:
-    best: tuple[Party, float] | None = None
+) -> tuple[Entity, float] | None:
+    best: tuple[Entity, float] | None = None
     for party in pool.candidates(blocking_keys(key), exclude):
         names = pool.spellings.get(party.id) or [spelling(party.name, party.normalized_name)]
         for name, tokens in names:
@@ -147,7 +98,7 @@ async def _best_by_name(
 
 
 async def _remember(
-    session: AsyncSession, party: Party, name: str, key: PartyKey, pool: Pool | None = None
+    session: AsyncSession, party: Entity, name: str, key: PartyKey, pool: Pool | None = None
 ) -> None:
     """Keep a new spelling of a party and its blocking keys."""
     normalized = normalize_name(name)[:NAME_MAX]
@@ -213,7 +164,7 @@ async def resolve(
     eori: str | None,
     now: datetime,
     pool: Pool | None = None,
-) -> Party:
+) -> Entity:
     """Find or create the entity for a party; an identifier match absorbs a name-only twin.
 
     `pool` holds the candidates when several parties are resolved together (load_pool)."""
@@ -223,17 +174,19 @@ async def resolve(
     if by_id is not None:
         twin = await _best_by_name(session, key, pool, exclude=by_id.id)
         if twin is not None and not (twin[0].lei or twin[0].vat or twin[0].eori):
-            await merge(session, twin[0], by_id, pool)
+            await merge(session, await _loaded(session, twin[0], pool), by_id, pool)
         await _remember(session, by_id, name, key, pool)
         return by_id
     best = await _best_by_name(session, key, pool)
     if best is not None:
-        party = best[0]
-        for column, value in (("lei", lei), ("vat", vat), ("eori", eori)):
-            if value and getattr(party, column) is None:
-                setattr(party, column, value)
-        await _remember(session, party, name, key, pool)
-        return party
+        found = best[0]
+        given = [(c, v) for c, v in (("lei", lei), ("vat", vat), ("eori", eori)) if v]
+        if missing := [(c, v) for c, v in given if getattr(found, c) is None]:
+            found = changed = await _loaded(session, found, pool)
+            for column, value in missing:
+                setattr(changed, column, value)
+        await _remember(session, found, name, key, pool)
+        return found
     party = Party(
         id=str(uuid.uuid4()),
         name=name,
@@ -248,6 +201,16 @@ async def resolve(
     await add_stored(session, party)  # its spellings point at it; the set's alerts wait
     await entities.created(session, party)
     await _remember(session, party, name, key, pool)
+    return party
+
+
+async def _loaded(session: AsyncSession, found: Entity, pool: Pool) -> Party:
+    """The entity itself, for a change: the pool's candidate replaced by it."""
+    if isinstance(found, Party):
+        return found
+    party = await session.get(Party, found.id)
+    assert party is not None  # a candidate of this transaction's locked pool
+    pool.parties[party.id] = party
     return party
 
 

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from app.parties.service import BLOCK_CAP, Pool
+from app.parties.pool import BLOCK_CAP, Pool
 
 pytestmark = pytest.mark.pure
 

@@ -89,3 +89,27 @@ async def test_party_endpoints_need_the_investigator_role(client, make_key):
     viewer = await make_key("NG", roles="viewer")
     r = await client.get("/v1/parties", params={"q": "acme"}, headers=bearer(viewer))
     assert r.status_code == 403
+
+
+async def test_a_name_match_gains_the_identifiers_it_lacked(client, make_key):
+    """The entity a spelling resolves to by name takes the identifier the party gives, in a
+    batch as alone (the set's candidates are plain values until one is changed)."""
+    de = await make_key("DE")
+    lei = "5493001KJTIIGC8Y1R12"
+    first, _ = await _importer_id(
+        client, de, "R-1", {"name": "Orion Chemicals Ltd", "country": "NG"}
+    )
+    bodies = [
+        notification(
+            reference=f"R-{i}",
+            importer={"name": "Orion Chemicals Limited", "country": "NG", "identifiers": ids},
+            consignee=None,
+        )
+        for i, ids in ((2, {"lei": lei}), (3, None))
+    ]
+    r = await client.post("/v1/notifications/batch", json={"items": bodies}, headers=bearer(de))
+    assert [x["status"] for x in r.json()["results"]] == [201, 201], r.text
+    detail = (await client.get(f"/v1/parties/{first}", headers=bearer(de))).json()
+    assert detail["id"] == first
+    assert detail["identifiers"]["lei"] == lei
+    assert sorted(r["reference"] for r in detail["records"]) == ["R-1", "R-2", "R-3"]
