@@ -14,6 +14,7 @@ from app.alerts.repository import ALERTS_BY_ID
 from app.alerts.rules.base import SEVERITIES, Firing
 from app.alerts.schemas import AlertOut
 from app.auth.schemas import Principal
+from app.ingest.kept import kept
 from app.kit import deferred
 from app.kit.sql import insert_ignoring
 
@@ -34,6 +35,7 @@ def _merge(old: dict[str, list[str]], new: dict[str, list[str]]) -> dict[str, li
     return {k: sorted(set(old.get(k, [])) | set(new.get(k, []))) for k in new}
 
 
+_CREATED = "created_alert"  # kept (`app.ingest.kept`): an alert this transaction created, by id
 _LOCK = (
     select(AlertFingerprint)
     .where(AlertFingerprint.fingerprint.in_(bindparam("fingerprints", expanding=True)))
@@ -46,9 +48,12 @@ _LOCK = (
 async def _read_locked(session: AsyncSession, alert_ids: Collection[str]) -> None:
     """Read the alerts whose fingerprints this transaction just locked. A copy that the session
     loaded before the lock (a replay lists the alerts its record raised) may be stale: read it
-    again, unless this transaction changed it already (then it holds the lock since)."""
+    again, unless this transaction created or changed it already (then it holds the lock)."""
     stale = []
+    created = kept(session)
     for alert_id in alert_ids:
+        if (_CREATED, alert_id) in created:
+            continue
         cached = session.identity_map.get(session.identity_key(Alert, alert_id))
         if cached is None or cached not in session.dirty:
             stale.append(alert_id)
@@ -101,7 +106,9 @@ async def apply(
         row = rows.get(firing.fingerprint)
         current = created.get(firing.fingerprint)
         if current is None and row is not None and row.alert_id:
-            current = await session.get(Alert, row.alert_id)
+            # One this transaction created is where it left it, maybe not written yet.
+            current = kept(session).get((_CREATED, row.alert_id))
+            current = current or await session.get(Alert, row.alert_id)
         if current is not None and current.status != "closed":
             alert = _fired_again(session, current, firing, now)
         elif current is not None and current.resolution == "false_positive":
@@ -110,7 +117,7 @@ async def apply(
             alert_id = claimed.get(firing.fingerprint) or str(uuid.uuid4())
             alert = _created(alert_id, firing, modes[firing.rule], now, current)
             session.add(alert)
-            created[firing.fingerprint] = alert
+            created[firing.fingerprint] = kept(session)[(_CREATED, alert.id)] = alert
             if row is not None:
                 row.alert_id = alert.id
             note_change(session, alert, "created")
