@@ -44,7 +44,6 @@ from app.db import unit_of_work
 from app.errors import AppError
 from app.ingest import pipeline
 from app.ingest.pipeline import Draft, write_set
-from app.kit import collector
 from app.kit.clock import Clock
 from app.kit.retry import retrying
 from app.notifications import repository as notifications_repository
@@ -138,11 +137,6 @@ class Importer:
         return await retrying(partial(self._store_all, lines))
 
     async def _store_all(self, lines: list[Line | LineError]) -> list[Stored | LineError]:
-        # The collector paused for the whole transaction: its drafts and commit too.
-        with collector.paused():
-            return await self._store_all_paused(lines)
-
-    async def _store_all_paused(self, lines: list[Line | LineError]) -> list[Stored | LineError]:
         async with unit_of_work(self.sessionmaker) as session:
             drafts = [await self._draft(session, line) for line in lines]
             # Hundreds of records' keys: the transaction runs alone among writers instead.

@@ -15,6 +15,7 @@ from app.auth import service as auth_service
 from app.auth.models import Authority
 from app.config import get_settings
 from app.db import commit, create_engine, create_sessionmaker
+from app.kit import collector
 from app.kit.clock import utcnow
 
 cli = typer.Typer(help="Precursor Alerts: notifications, seizures, correlation and alerts.")
@@ -201,7 +202,10 @@ def import_command(
             )
         mapping = loaded
 
-    engine = create_engine(get_settings().database_url)
+    settings = get_settings()
+    engine = create_engine(settings.database_url)
+    if settings.gc_freeze:
+        collector.freeze_start_up()
     with asyncio.Runner() as runner:
         try:
             importer = Importer(create_sessionmaker(engine), Clock(), mapping, batch)

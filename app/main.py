@@ -2,7 +2,6 @@
 
 import asyncio
 import contextlib
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,6 +16,7 @@ from app.config import Settings, get_settings
 from app.correlation.router import router as correlation_router
 from app.db import count_reads, create_engine, create_sessionmaker, is_sqlite, read_only
 from app.errors import InternalError, install_error_handlers, problem_response
+from app.kit import collector
 from app.kit.clock import Clock
 from app.kit.reads_first import ReadsFirst
 from app.kit.retry import RetryMiddleware
@@ -70,11 +70,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             )
         app.state.sweeper = sweeper
         if settings.gc_freeze:
-            # A full collection walks every object the process holds (~375,000 after start-up:
-            # mappers, schemas, the substance catalogue) and stalls all requests for ~0.2 s,
-            # an idle poll's p99 included. Start-up's objects live as long as the process.
-            gc.collect()
-            gc.freeze()
+            collector.freeze_start_up()
         try:
             yield
         finally:

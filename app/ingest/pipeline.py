@@ -13,7 +13,6 @@ record by record; the set-based stages of DESIGN.md section 3 (one read per tabl
 memory, one write per table) take that code over stage by stage behind this entry.
 """
 
-import contextlib
 import copy
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -28,7 +27,6 @@ from app.errors import AppError
 from app.ingest import buckets, entities, replays
 from app.ingest.keys import Key
 from app.ingest.locks import lock, lock_alone
-from app.kit import collector
 from app.matching.similarity import PartyKey
 from app.parties import service as parties
 
@@ -95,17 +93,6 @@ async def write_set(
     is written again with each draft in a savepoint of its own, that one's error in its place
     (refusals are rare: a savepoint per draft would cost two statements a record)."""
     written = [d for d in drafts if isinstance(d, Draft)]
-    with collector.paused() if len(written) > 1 else contextlib.nullcontext():
-        return await _write_set(session, drafts, written, alone, refusals)
-
-
-async def _write_set(
-    session: AsyncSession,
-    drafts: Sequence[Draft[T] | Exception],
-    written: list[Draft[T]],
-    alone: bool,
-    refusals: tuple[type[Exception], ...],
-) -> list[T | Exception]:
     if alone:
         await lock_alone(session)
     else:

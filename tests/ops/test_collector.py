@@ -1,64 +1,53 @@
-"""The cyclic garbage collector is paused while a set is written (app.kit.collector)."""
+"""Start-up's objects kept out of the garbage collector's walks (app.kit.collector): by `serve`
+(tests/ops/test_ops.py) and by `import`, whose sets hold many live objects."""
 
-import asyncio
 import gc
+import weakref
+from pathlib import Path
 from typing import Any
 
-from app.ingest import pipeline
+import pytest
+from typer.testing import CliRunner
+
+from app import cli
+from app.config import get_settings
 from app.kit import collector
 
 
-def test_paused_blocks_share_one_pause_and_restore_the_collector() -> None:
-    assert gc.isenabled()
-    with collector.paused():
-        assert not gc.isenabled()
-        with collector.paused():
-            assert not gc.isenabled()
-        assert not gc.isenabled()  # the outer block still writes
-    assert gc.isenabled()
+def test_frozen_objects_stay_out_and_later_cycles_are_still_collected() -> None:
+    class Node:
+        me: "Node"
 
-
-def test_a_collector_disabled_before_stays_disabled() -> None:
-    gc.disable()
+    gc.unfreeze()
     try:
-        with collector.paused():
-            assert not gc.isenabled()
-        assert not gc.isenabled()
+        collector.freeze_start_up()
+        assert gc.get_freeze_count() > 0
+        later = Node()
+        later.me = later
+        gone = weakref.ref(later)
+        del later
+        gc.collect()
+        assert gone() is None
     finally:
-        gc.enable()
+        gc.unfreeze()
 
 
-async def test_overlapping_sets_keep_it_paused_until_the_last_ends() -> None:
-    first_in, second_done = asyncio.Event(), asyncio.Event()
-    seen: list[bool] = []
-
-    async def first() -> None:
-        with collector.paused():
-            first_in.set()
-            await second_done.wait()
-            seen.append(gc.isenabled())
-
-    async def second() -> None:
-        await first_in.wait()
-        with collector.paused():
-            pass
-        seen.append(gc.isenabled())  # the first set is still being written
-        second_done.set()
-
-    await asyncio.gather(first(), second())
-    assert seen == [False, False]
-    assert gc.isenabled()
-
-
-async def test_a_set_is_written_with_the_collector_paused(app: Any) -> None:
-    seen: list[bool] = []
-
-    async def write(_session: Any) -> None:
-        seen.append(gc.isenabled())
-
-    async with app.state.sessionmaker() as session:
-        await pipeline.write_set(session, [pipeline.draft((), write) for _ in range(3)])
-        await pipeline.write_one(session, pipeline.draft((), write))
-        await session.rollback()
-    assert seen == [False, False, False, True]  # a set of one is not worth the pause
-    assert gc.isenabled()
+@pytest.mark.parametrize(("setting", "frozen"), [(None, 1), ("false", 0)])
+def test_the_import_freezes_start_up_unless_told_not_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setting: str | None, frozen: int
+) -> None:
+    calls: list[Any] = []
+    monkeypatch.setattr(collector, "freeze_start_up", lambda: calls.append(1))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/import.db")
+    if setting is not None:
+        monkeypatch.setenv("GC_FREEZE", setting)
+    get_settings.cache_clear()
+    try:
+        assert CliRunner().invoke(cli.cli, ["migrate"]).exit_code == 0
+        empty = tmp_path / "empty.ndjson"
+        empty.write_text("")
+        result = CliRunner().invoke(cli.cli, ["import", str(empty)])
+        assert result.exit_code == 0, result.output
+    finally:
+        get_settings.cache_clear()
+    assert len(calls) == frozen
