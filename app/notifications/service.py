@@ -124,18 +124,17 @@ async def _create(
     async def find() -> Notification | None:
         return await repository.get_by_reference(session, principal.authority_id, body.reference)
 
-    existing = await replays.stored(
-        session, Notification, principal.authority_id, body.reference, find
+    notification, created = await idempotency.stored_or_inserted(
+        session,
+        Notification,
+        principal.authority_id,
+        body,
+        new if isinstance(new, InvalidInput) else new.values,
+        find,
     )
-    if isinstance(new, InvalidInput):
-        if existing is not None:
-            return await _replay(session, existing, body.model_dump(mode="json"))
-        raise new
-    if existing is not None:
-        return await _replay(session, existing, new.values["request"])
-    notification, created = await idempotency.insert_once(session, Notification(**new.values), find)
     if not created:
-        return await _replay(session, notification, new.values["request"])
+        return notification, False, await alerts.raised_by(session, KIND, notification.id)
+    assert not isinstance(new, InvalidInput)  # a refused body is never inserted
     parties: list[tuple[int, str, PartyIn]] = [
         (0, "exporter", body.exporter),
         (1, "importer", body.importer),
@@ -159,13 +158,6 @@ async def _create(
         True,
         await stages.created(session, record, principal, new.values["created_at"]),
     )
-
-
-async def _replay(
-    session: AsyncSession, existing: Notification, canonical: dict[str, object]
-) -> tuple[Notification, bool, list[Alert]]:
-    idempotency.check_replay(existing, canonical)
-    return existing, False, await alerts.raised_by(session, KIND, existing.id)
 
 
 def _route(n: Notification) -> list[tuple[str, str]]:

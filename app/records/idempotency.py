@@ -23,6 +23,14 @@ class Replayable(Protocol):
     request: dict[str, Any]
 
 
+class Body(Protocol):
+    """A create request's body: its reference, and the canonical JSON a replay compares."""
+
+    reference: str
+
+    def model_dump(self, *, mode: str) -> dict[str, Any]: ...
+
+
 R = TypeVar("R", bound=Replayable)
 T = TypeVar("T")
 
@@ -77,6 +85,27 @@ async def insert_once(
         session.expunge(left)  # this draft's object from an attempt that a savepoint undid
     session.add(record)
     return record, True
+
+
+async def stored_or_inserted(
+    session: AsyncSession,
+    model: type[R],
+    authority_id: str,
+    body: Body,
+    new: dict[str, Any] | InvalidInput,
+    find: Callable[[], Awaitable[R | None]],
+) -> tuple[R, bool]:
+    """The record stored under the body's reference (an identical replay; 409 otherwise), or
+    the new one (`model(**new)`) inserted. A body refused before it was written (`new` is the
+    refusal) is refused only if its reference is not a replay's."""
+    existing = await replays.stored(session, model, authority_id, body.reference, find)
+    if isinstance(new, InvalidInput):
+        if existing is None:
+            raise new
+        return check_replay(existing, body.model_dump(mode="json")), False
+    if existing is not None:
+        return check_replay(existing, new["request"]), False
+    return await insert_once(session, model(**new), find)
 
 
 Created = tuple[str, bool, list[Any]]  # a batch item's record id, whether new, its alerts

@@ -111,26 +111,20 @@ async def _create(
     async def find() -> Seizure | None:
         return await repository.get_by_reference(session, principal.authority_id, body.reference)
 
-    existing = await replays.stored(session, Seizure, principal.authority_id, body.reference, find)
-    if isinstance(new, InvalidInput):
-        if existing is not None:
-            return await _replay(session, existing, body.model_dump(mode="json"))
-        raise new
-    if existing is not None:
-        return await _replay(session, existing, new.values["request"])
-    seizure, created = await idempotency.insert_once(session, Seizure(**new.values), find)
+    seizure, created = await idempotency.stored_or_inserted(
+        session,
+        Seizure,
+        principal.authority_id,
+        body,
+        new if isinstance(new, InvalidInput) else new.values,
+        find,
+    )
     if not created:
-        return await _replay(session, seizure, new.values["request"])
+        return seizure, False, await alerts.raised_by(session, KIND, seizure.id)
+    assert not isinstance(new, InvalidInput)  # a refused body is never inserted
     parties = [(i, p.role, p) for i, p in enumerate(body.parties)]
     record = NewRecord(KIND, seizure.id, new.items, parties, partial(_countries, seizure))
     return seizure, True, await stages.created(session, record, principal, new.values["created_at"])
-
-
-async def _replay(
-    session: AsyncSession, existing: Seizure, canonical: dict[str, object]
-) -> tuple[Seizure, bool, list[Alert]]:
-    idempotency.check_replay(existing, canonical)
-    return existing, False, await alerts.raised_by(session, KIND, existing.id)
 
 
 async def _store_parties(
