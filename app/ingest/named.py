@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Integer, Select, String, bindparam, select, true
+from sqlalchemy import Integer, Select, String, bindparam, case, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.ingest.kept import drop_dirty
@@ -78,7 +78,7 @@ _DATED: dict[str, tuple[Any, tuple[Any, ...]]] = {
 
 
 def _dates_of_row(kind: str, row: Any) -> Dates | None:
-    if row[3] is None:  # the record is gone
+    if row[3] is None:  # the record is gone, or its entity too common to be looked through
         return None
     if kind == NOTIFICATION:
         return notification_dates(row[3], row[4], row[5], row[6])
@@ -96,9 +96,21 @@ def _naming_stmt(kind: str, n: int) -> Select[Any]:
         for i in range(n)
     ]
     rows = union_of(parts).subquery()
+    return _dated(kind, select(rows.c.party_id, rows.c.record_id, rows.c.role))
+
+
+def _dated(kind: str, hits: Select[Any]) -> Select[Any]:
+    """Index rows (party, record, role) with their records' dates, joined only for entities
+    named by at most MENTIONS_CAP records: a busier one's dates are never used (the rules pass
+    it over), and reading them cost a heap page a row. (The condition sits in the join key, so
+    that no index is probed for those rows: as a join filter it is checked after the probe.)"""
+    counted = hits.add_columns(
+        func.count().over(partition_by=hits.selected_columns[0]).label("n")
+    ).subquery("hits")
     model, columns = _DATED[kind]
-    return select(rows.c.party_id, rows.c.record_id, rows.c.role, *columns).outerjoin(
-        model, model.id == rows.c.record_id
+    usable = case((counted.c.n <= MENTIONS_CAP, counted.c.record_id))
+    return select(counted.c.party_id, counted.c.record_id, counted.c.role, *columns).outerjoin(
+        model, model.id == usable
     )
 
 
@@ -117,9 +129,8 @@ def _naming_pg(kind: str) -> Select[Any]:
         .limit(bindparam("cap", type_=Integer))
         .lateral("hit")
     )
-    model, columns = _DATED[kind]
-    joined = _ENTITIES.join(hits, true()).outerjoin(model, model.id == hits.c.record_id)
-    return select(_ENTITIES.c.party_id, hits.c.record_id, hits.c.role, *columns).select_from(joined)
+    found = select(_ENTITIES.c.party_id, hits.c.record_id, hits.c.role)
+    return _dated(kind, found.select_from(_ENTITIES.join(hits, true())))
 
 
 _NAMING_PG = {kind: _naming_pg(kind) for kind in _DATED}

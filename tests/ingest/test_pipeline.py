@@ -44,7 +44,8 @@ def statements(app: Any) -> Iterator[Counter[str]]:
             by_pairs = "(notifications.authority_id, notifications.reference) IN" in flat
             blocks = "FROM party_blocks" in flat
             naming = re.match(
-                r"SELECT (anon_\d+|e)\.party_id, (anon_\d+|hit)\.record_id, \S+\.role", flat
+                r"SELECT (anon_\d+|e|hits)\.party_id, (anon_\d+|hit|hits)\.record_id, \S+\.role",
+                flat,
             )
             lane = "coalesce(notifications.dispatch_date" in flat
             links_of = re.match(r"SELECT links\.\S+ .*FROM links WHERE links\.\w+_id = ", flat)
