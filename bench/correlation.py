@@ -280,11 +280,13 @@ class Bench:
             plans = []
             async with self.sm() as session:
                 conn = await session.connection()
-                for statement, params in trace.candidate_sql:
+                # The look-up itself: a deferred write flushed before it is not explained.
+                lookups = [(q, p) for q, p in trace.candidate_sql if _reads(q)]
+                for statement, params in lookups:
                     plans.append(await _explain(conn, statement, params))
                 others = []
                 for name, (statement, params) in sorted(trace.first_sql.items()):
-                    if "candidates" in name or name.split()[0] not in ("SELECT", "DELETE"):
+                    if "candidates" in name or not _reads(statement):
                         continue
                     plan = (await _explain(conn, statement, params)).splitlines()
                     nodes = [line.strip() for line in plan if "Scan" in line or "Join" in line]
@@ -298,12 +300,17 @@ class Bench:
                 f"-- {kind} probe record {sample.record_id}: {sample.lookups} lookups, "
                 f"{sample.candidates} candidates (the median {kind} of the probe)\n"
                 f"-- the lookup as app.correlation.repository.candidates sends it:\n"
-                f"{_bind(*trace.candidate_sql[0])}\n\n"
+                f"{_bind(*lookups[0])}\n\n"
                 + "\n".join(plans)
                 + "\n\n-- every other statement of the same call, first occurrence:\n"
                 + "\n".join(others)
             )
         return out
+
+
+def _reads(statement: str) -> bool:
+    """Whether a statement only reads: an explained write would run (and collide)."""
+    return statement.lstrip().upper().startswith("SELECT")
 
 
 async def _explain(conn: Any, statement: str, params: Any) -> str:

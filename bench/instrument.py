@@ -46,6 +46,9 @@ class Recorder:
             verb = flat.split(" ", 1)[0].upper()
             table = re.search(r"\b(?:FROM|INTO|UPDATE)\s+([a-z_]+)", flat, re.IGNORECASE)
             found = f"{verb} {table.group(1) if table else ''}".strip()
+            if table and table.group(1) == "unnest":  # a LATERAL look-up: name what it reads
+                read = re.findall(r"\b(?:FROM|JOIN)\s+([a-z_]+)", flat, re.IGNORECASE)
+                found += " -> " + ",".join(dict.fromkeys(t for t in read if t != "unnest"))
             if "UNION ALL" in flat and "correlation_keys" in flat:
                 found += " (candidates)"
             elif verb == "SELECT" and flat.count(" IN (") and "FROM links" in flat:
