@@ -24,7 +24,7 @@ STAGES = (
     "app.ingest.pipeline:write_set",
     "app.parties.service:pool_for_set",
     "app.ingest.entities:prefetch",
-    "app.ingest.buckets:read_for_set",
+    "app.ingest.routes:read",
     "app.correlation.service:read_for_set",
     "app.ingest.stages:created",
     "app.records.idempotency:insert_once",

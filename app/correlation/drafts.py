@@ -1,13 +1,13 @@
 """What the correlation of a record not yet written will look up, known from its draft alone: its
 identifiers and the buckets of its substances, route and dates (its parties' keys wait for their
-entities), and the bucket lists ROUTE_RISK will read (`buckets.FILED`). A set reads them all at
-once (`service.read_for_set`, `buckets.read_for_set`)."""
+entities), and the windows of routes ROUTE_RISK will read (`routes.Window`). A set reads them all
+at once (`service.read_for_set`, `routes.read`)."""
 
 from collections.abc import Iterable
 from datetime import date
 
 from app.auth.schemas import Principal
-from app.ingest import buckets, keys
+from app.ingest import keys, routes
 from app.matching import keys as keyspace
 from app.notifications.models import KIND as NOTIFICATION
 from app.notifications.schemas import NotificationCreate
@@ -17,6 +17,7 @@ from app.seizures.models import KIND as SEIZURE
 from app.seizures.schemas import SeizureCreate
 
 Lookup = tuple[str, str, str]  # the kind of record looked up, a key type, a value
+AnyLookup = Lookup | routes.Window
 
 
 def _items(refs: Iterable[str]) -> tuple[ItemFacts, ...]:
@@ -30,7 +31,7 @@ def _items(refs: Iterable[str]) -> tuple[ItemFacts, ...]:
     return tuple(found)
 
 
-def notification(principal: Principal, body: NotificationCreate, today: date) -> set[Lookup]:
+def notification(principal: Principal, body: NotificationCreate, today: date) -> set[AnyLookup]:
     """The seizure keys a new notification will look up."""
     notified_on = body.notified_on or today
     draft = NotificationFacts(
@@ -48,11 +49,11 @@ def notification(principal: Principal, body: NotificationCreate, today: date) ->
             body.containers, body.air_waybill, body.bill_of_lading, body.invoice_number
         ),
     )
-    found = {(SEIZURE, t, v) for t, v in keyspace.notification_lookups(draft)}
-    return found | buckets.lookups(draft)
+    found: set[AnyLookup] = {(SEIZURE, t, v) for t, v in keyspace.notification_lookups(draft)}
+    return found | routes.lookups(draft)
 
 
-def seizure(principal: Principal, body: SeizureCreate) -> set[Lookup]:
+def seizure(principal: Principal, body: SeizureCreate) -> set[AnyLookup]:
     """The notification keys a new seizure will look up, and the seizure keys of its
     identifiers (the seizures it may cluster with)."""
     draft = SeizureFacts(
@@ -72,8 +73,9 @@ def seizure(principal: Principal, body: SeizureCreate) -> set[Lookup]:
             body.containers, body.air_waybill, body.bill_of_lading, body.invoice_number
         ),
     )
-    found = {(NOTIFICATION, t, v) for t, v in keyspace.seizure_lookups(draft)}
-    return found | {(SEIZURE, t, v) for t, v in draft.identifiers} | buckets.lookups(draft)
+    found: set[AnyLookup] = {(NOTIFICATION, t, v) for t, v in keyspace.seizure_lookups(draft)}
+    found |= {(SEIZURE, t, v) for t, v in draft.identifiers}
+    return found | routes.lookups(draft)
 
 
 def _identifiers(

@@ -1,9 +1,9 @@
 """Correlation keys, links and ignored values."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime
@@ -24,6 +24,20 @@ class CorrelationKey(Base):
     record_id: Mapped[str] = mapped_column(String(36))
     key_type: Mapped[str] = mapped_column(String(20))
     value: Mapped[str] = mapped_column(String(80))
+
+
+class RouteMark(Base):
+    """A record on a route (substance group and country), dated: a counted incident where it
+    happened, a notification in each transit country. ROUTE_RISK reads a window of a route in
+    date order, the first few only, however many the route holds (`app.ingest.routes`)."""
+
+    __tablename__ = "route_marks"
+    __table_args__ = (Index("ix_route_marks_record", "kind", "record_id"),)
+
+    route: Mapped[str] = mapped_column(String(80), primary_key=True)  # "family:country"
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)  # occurred on; shipped on
+    record_id: Mapped[str] = mapped_column(String(36), primary_key=True)
 
 
 class Link(Base):

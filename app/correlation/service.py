@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.correlation import repository
 from app.correlation.drafts import Lookup
 from app.correlation.models import Link
-from app.ingest import buckets, entities, facts
+from app.ingest import entities, facts, routes
 from app.matching import keys as keyspace
 from app.matching.keys import BUCKET, PARTY, Key
 from app.matching.scoring import STORE_THRESHOLD, Score, score_pair
@@ -213,7 +213,7 @@ async def correlate_seizure(
     seizure = (await seizures_seen(session, [seizure_id]))[seizure_id]
     keys = keyspace.seizure_keys(seizure)
     await repository.replace_keys(session, SEIZURE, seizure_id, keys, new=new)
-    buckets.filed(session, seizure, keys, new=new)
+    await routes.mark(session, seizure, new=new)
     found = await _candidates(session, NOTIFICATION, keyspace.seizure_lookups(seizure))
     views = await notifications_seen(session, found)
     scored = [(seizure_id, n.id, score_pair(seizure, n)) for n in views.values()]
@@ -229,7 +229,7 @@ async def correlate_notification(
     notification = (await notifications_seen(session, [notification_id]))[notification_id]
     keys = keyspace.notification_keys(notification)
     await repository.replace_keys(session, NOTIFICATION, notification_id, keys, new=new)
-    buckets.filed(session, notification, keys, new=new)
+    await routes.mark(session, notification, new=new)
     found = await _candidates(session, SEIZURE, keyspace.notification_lookups(notification))
     views = await seizures_seen(session, found)
     scored = [(s.id, notification_id, score_pair(s, notification)) for s in views.values()]

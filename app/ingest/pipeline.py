@@ -22,9 +22,9 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.correlation import service as correlation
-from app.correlation.drafts import Lookup
+from app.correlation.drafts import AnyLookup
 from app.errors import AppError
-from app.ingest import buckets, entities, replays
+from app.ingest import entities, replays, routes
 from app.ingest.keys import Key
 from app.ingest.locks import lock, lock_alone
 from app.matching.similarity import PartyKey
@@ -46,7 +46,7 @@ class Draft(Generic[T]):
     write: Callable[[AsyncSession], Awaitable[T]]
     parties: tuple[PartyKey, ...] = ()  # the parties it names, resolved against the set's pool
     reads: tuple[SetRead, ...] = ()  # what its domain reads for the whole set first
-    lookups: frozenset[Lookup] = frozenset()  # what its correlation and ROUTE_RISK look up
+    lookups: frozenset[AnyLookup] = frozenset()  # what its correlation and ROUTE_RISK look up
     row: replays.NewRow | None = None  # the record it inserts, if valid: inserted with the set's
 
     def then(self, after: Callable[[T], U]) -> "Draft[U]":
@@ -64,7 +64,7 @@ def draft(
     write: Callable[[AsyncSession], Awaitable[T]],
     parties: Iterable[PartyKey] = (),
     reads: Iterable[SetRead] = (),
-    lookups: Iterable[Lookup] = (),
+    lookups: Iterable[AnyLookup] = (),
     row: replays.NewRow | None = None,
 ) -> Draft[T]:
     """A draft of these keys, this write, the parties it names, its domain's set reads, its
@@ -104,10 +104,9 @@ async def write_set(
             await entities.prefetch(session, set().union(*likely))
             for read in dict.fromkeys(r for d in written for r in d.reads):
                 await read(session, [d for d in written if read in d.reads])
-            await buckets.read_for_set(
-                session, [x for d in written for x in d.lookups if x[1] == buckets.FILED]
-            )
-            keys = [{x for x in d.lookups if x[1] != buckets.FILED} for d in written]
+            windows = [x for d in written for x in d.lookups if isinstance(x, routes.Window)]
+            await routes.read_for_set(session, windows)
+            keys = [{x for x in d.lookups if not isinstance(x, routes.Window)} for d in written]
             await correlation.read_for_set(session, list(zip(keys, likely, strict=True)))
         try:
             return await in_savepoint(session, partial(_together, session, drafts, refusals))

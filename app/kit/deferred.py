@@ -25,6 +25,9 @@ NO_TABLE = "touches_no_table"  # execution option of a text statement that reads
 # Execution option of a read whose caller adds the session's new objects itself: the ORM's
 # changes are not flushed for it (deferred rows are still written).
 STORED_ONLY = "reads_stored_only"
+# Execution option of a read whose caller merges the transaction's unwritten rows of its table
+# itself: nothing is written for it, neither the ORM's changes nor deferred rows.
+MERGES_PENDING = "merges_pending"
 _ALL = frozenset({"*"})
 
 
@@ -57,8 +60,11 @@ async def write_before(session: AsyncSession, statement: object) -> None:
     """Write what the session holds unwritten of the tables `statement` touches (of every
     table, for SQL text that does not say it touches none): the ORM's changes, then the
     deferred rows."""
+    options = _options(statement)
+    if options.get(MERGES_PENDING):
+        return
     touched = _touched(statement)
-    if not _options(statement).get(STORED_ONLY):
+    if not options.get(STORED_ONLY):
         await flush_before(session, touched)
     pending: Pending | None = session.info.get(PENDING)
     if not pending:

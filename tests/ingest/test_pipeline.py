@@ -52,8 +52,8 @@ def statements(app: Any) -> Iterator[Counter[str]]:
             name = "party_blocks" if blocks else table.group(1)
             name = "records naming parties" if naming else "links of a record" if links_of else name
             name = "lane look-ups" if lane else name
-            if re.match(r"SELECT correlation_keys\.value, (seizures|notifications)\.id", flat):
-                name = "bucket lists"
+            if "route_marks.route = " in flat:
+                name = "route windows"
             name = "ignored parties" if "parties.normalized_name IN" in flat else name
             seen["notifications by references" if by_pairs else name] += 1
 

@@ -15,19 +15,38 @@ and a seizure stored after the notifications it concerns is evaluated against th
 """
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from app.alerts.rules.base import Evidence, Firing
 from app.records.facts import NotificationFacts, SeizureFacts
 
 CODE = "ROUTE_RISK"
+CANDIDATES = 20  # notifications an incident is evaluated against, the earliest after it
+EVIDENCE = 20  # incidents counted and listed per transit country and group, the latest
 COUNTED_TYPES = frozenset({"seizure", "stopped_shipment"})
 
 
 def families(s: SeizureFacts) -> set[str]:
     """Return the substance groups an incident holds."""
     return {i.family for i in s.items}
+
+
+def route(family: str, country: str) -> str:
+    """A route's name: a substance group in a country."""
+    return f"{family}:{country}"
+
+
+def marks(record: NotificationFacts | SeizureFacts) -> set[tuple[str, date]]:
+    """Where a record stands on the routes the rule looks through, dated: a notification in
+    each transit country on its shipping date, a counted incident in its country on its date."""
+    if isinstance(record, NotificationFacts):
+        countries = set(record.transit_countries)
+        groups = {i.family for i in record.items}
+        return {(route(f, c), record.shipped_on) for f in groups for c in countries}
+    if record.type not in COUNTED_TYPES:
+        return set()
+    return {(route(f, record.country), record.occurred_on) for f in families(record)}
 
 
 def evaluate(

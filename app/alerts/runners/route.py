@@ -1,9 +1,10 @@
 """Runner of ROUTE_RISK, evaluated from both sides as the incident rules are (runners/incidents.py).
 
-Bounds: a seizure evaluates at most CANDIDATES notifications per substance group, the earliest
-shipped after it through its country; the evidence loaded is at most EVIDENCE (or `count`, when
-larger) seizures per transit country and group, the latest within the window. A route with
-fewer records is evaluated exactly as without the bounds.
+Bounds: an incident evaluates at most CANDIDATES notifications per substance group, the earliest
+shipped after it through its country, each against what it would count itself: at most EVIDENCE
+(or `count`, when larger) incidents of its transit country and group, the latest in its window.
+A route with fewer records is evaluated exactly as without the bounds, and the records of a busy
+one read cost the same as of a quiet one (`app.ingest.routes`).
 """
 
 from datetime import timedelta
@@ -14,54 +15,46 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.alerts.rules import route_risk
 from app.alerts.rules.base import Firing
 from app.alerts.runners.base import Event, Registration
-from app.alerts.runners.incidents import CANDIDATES, EVIDENCE, notification, seizure
-from app.ingest import buckets as lookup
-from app.ingest import facts
+from app.alerts.runners.incidents import notification, seizure
+from app.ingest import facts, routes
 
 
 async def run_route_risk(
     session: AsyncSession, event: Event, params: dict[str, Any]
 ) -> list[Firing]:
-    """Notification: count the seizures in each transit country before shipment. Seizure:
+    """Notification: count the incidents in each transit country before shipment. Incident:
     evaluate the notifications transiting its country, shipped within the window after it."""
-    window = timedelta(days=int(params["window_days"]))
-    counted = route_risk.COUNTED_TYPES
-    cap = max(EVIDENCE, int(params["count"]))  # never fewer than the rule needs to fire
+    days = timedelta(days=int(params["window_days"]))
+    cap = routes.evidence_cap(int(params["count"]))
     if event.trigger == "notification":
         n = await notification(session, event)
-        if n is None or not n.transit_countries:
+        if n is None:
             return []
-        ids: list[str] = []
-        for country in sorted(set(n.transit_countries)):
-            for family in sorted({i.family for i in n.items}):
-                first = n.shipped_on - window
-                ids += await lookup.seizures_in(
-                    session, country, [family], first, n.shipped_on, counted, cap
-                )
-        before = await facts.seizures(session, ids)
+        windows = [routes.seizures_before(r, d, days, cap) for r, d in route_risk.marks(n)]
+        found = await routes.read(session, windows)
+        before = await facts.seizures(session, [i for w in windows for i in found[w]])
         return route_risk.evaluate(n, list(before.values()), params)
     if event.trigger != "seizure":
         return []
     s = await seizure(session, event)
-    if s is None or s.type not in counted:
+    if s is None or s.type not in route_risk.COUNTED_TYPES:
         return []
     firings: list[Firing] = []
     for family in sorted(route_risk.families(s)):
-        found = await lookup.notifications_through(
-            session, s.country, [family], s.occurred_on, s.occurred_on + window, CANDIDATES
-        )
-        if not found:
-            continue
-        notifications = await facts.notifications(session, found)
-        shipped = [n.shipped_on for n in notifications.values()] or [s.occurred_on]
-        nearby = await lookup.seizures_in(
-            session, s.country, [family], min(shipped) - window, max(shipped), counted, cap
-        )
-        seizures = list((await facts.seizures(session, nearby)).values())
-        wanted = f"{s.country}:{family}"
-        for n in notifications.values():
-            fired = route_risk.evaluate(n, seizures, params)
-            firings += [f for f in fired if f.key == f"{n.id}:{wanted}"]
+        route = route_risk.route(family, s.country)
+        after = routes.notifications_after(route, s.occurred_on, days, route_risk.CANDIDATES)
+        through = await facts.notifications(session, (await routes.read(session, [after]))[after])
+        # Each notification counted as it counts itself: the incidents of its own window.
+        counted = {
+            n.id: routes.seizures_before(route, n.shipped_on, days, cap) for n in through.values()
+        }
+        found = await routes.read(session, counted.values())
+        held = await facts.seizures(session, [i for w in counted.values() for i in found[w]])
+        for n in through.values():
+            fired = route_risk.evaluate(
+                n, [held[i] for i in found[counted[n.id]] if i in held], params
+            )
+            firings += [f for f in fired if f.key == f"{n.id}:{s.country}:{family}"]
     return firings
 
 
