@@ -16,9 +16,9 @@ from datetime import time as clock_time
 from decimal import Decimal
 from typing import Any
 
-from app.alerts.rules import route_risk
 from app.correlation.service import LINKED_ROLE
 from app.identifiers import base_mg, net_mg, normalize_awb, normalize_container
+from app.ingest import routes
 from app.matching import keys as keyspace
 from app.matching.keys import Key
 from app.matching.names import normalize_name
@@ -252,7 +252,7 @@ class Loader:
         pairs |= {(c, "transit") for c in b.get("transit_countries", [])}
         out["record_countries"] += [("notification", d.id, c, r) for c, r in sorted(pairs)]
         self._children(d, out, keyspace.notification_keys(view))
-        out["route_marks"] += [(r, d.kind, day, d.id) for r, day in sorted(route_risk.marks(view))]
+        out["route_marks"] += [(r, d.kind, day, d.id) for r, day in sorted(routes.marks_of(view))]
 
     def _seizure(self, d: Draft, out: dict[str, list[Row]]) -> None:
         b = d.body
@@ -296,7 +296,7 @@ class Loader:
                     pairs |= {(c, LINKED_ROLE) for c in route}
         out["record_countries"] += [("seizure", d.id, c, r) for c, r in sorted(pairs)]
         self._children(d, out, keyspace.seizure_keys(view))
-        out["route_marks"] += [(r, d.kind, day, d.id) for r, day in sorted(route_risk.marks(view))]
+        out["route_marks"] += [(r, d.kind, day, d.id) for r, day in sorted(routes.marks_of(view))]
 
 
 def log(message: str) -> None:

@@ -1,23 +1,18 @@
-"""Indexed lookups for the notification rules: ALR totals, ALRs in force, lane neighbours."""
+"""Indexed lookups for the notification rules: ALR totals, ALRs in force, latest events."""
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
 
-from sqlalchemy import Integer, and_, bindparam, func, select
+from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
-from app.alerts.gather import LIMIT
 from app.alerts.models import AlrCounted, AlrTotal
 from app.alerts.rules.alr_exceeded import Counted, Requirement, YearTotal
-from app.alerts.rules.split_consignment import Lane
-from app.ingest import named
 from app.ingest.kept import kept
 from app.notifications.models import KIND as NOTIFICATION
-from app.notifications.models import SHIPPED_ON, Notification
+from app.notifications.models import Notification
 from app.records import service as records
-from app.records.models import RecordEvent, RecordItem, RecordParty
+from app.records.models import RecordEvent, RecordItem
 from app.reference.models import AnnualRequirement
 from app.reference.substances import catalogue
 
@@ -132,68 +127,6 @@ async def year_total(
             for c in largest
         ),
     )
-
-
-def _named_as(role: str) -> tuple[Any, Any]:
-    """A join to record_parties naming the entity bound as `<role>_id` in that role."""
-    party = aliased(RecordParty)
-    on = and_(
-        party.kind == NOTIFICATION,
-        party.record_id == Notification.id,
-        party.role == role,
-        party.party_id == bindparam(f"{role}_id"),
-    )
-    return party, on
-
-
-_LANE = (
-    select(Notification.id, SHIPPED_ON)
-    .join(*_named_as("exporter"))
-    .join(*_named_as("importer"))
-    .join(
-        RecordItem,
-        and_(
-            RecordItem.kind == NOTIFICATION,
-            RecordItem.record_id == Notification.id,
-            RecordItem.substance_code == bindparam("code"),
-        ),
-    )
-    .where(SHIPPED_ON.between(bindparam("first"), bindparam("last")))
-    .distinct()
-    .order_by(SHIPPED_ON, Notification.id)
-    .limit(bindparam("cap", type_=Integer))
-)
-
-
-async def lane_notifications(
-    session: AsyncSession, lane: Lane, first: date, last: date
-) -> list[str]:
-    """Return notifications on a lane (exporter and importer entities, substance) shipped in
-    [first, last], earliest first; found through the party index, never by scanning.
-
-    When neither entity is too common, from the kept lists of the records naming them (those
-    naming the exporter and the importer in their roles: the rule checks the substance);
-    otherwise with one statement."""
-    ends = await named.naming(session, NOTIFICATION, (lane.exporter_id, lane.importer_id))
-    if all(len(rows) <= named.MENTIONS_CAP for rows in ends.values()):
-        exporting = {i for i, role in ends[lane.exporter_id] if role == "exporter"}
-        ids = exporting & {i for i, role in ends[lane.importer_id] if role == "importer"}
-        dates = await named.dates(session, NOTIFICATION, ids)
-        shipped = sorted(
-            (d.shipped_on, i)
-            for i, d in dates.items()
-            if d.shipped_on is not None and first <= d.shipped_on <= last
-        )
-        return [i for _, i in shipped[:LIMIT]]
-    params = {
-        "exporter_id": lane.exporter_id,
-        "importer_id": lane.importer_id,
-        "code": lane.substance_code,
-        "first": first,
-        "last": last,
-        "cap": LIMIT,
-    }
-    return [row[0] for row in (await session.execute(_LANE, params)).all()]
 
 
 _LATEST_EVENT = (

@@ -27,14 +27,16 @@ class CorrelationKey(Base):
 
 
 class RouteMark(Base):
-    """A record on a route (substance group and country), dated: a counted incident where it
-    happened, a notification in each transit country. ROUTE_RISK reads a window of a route in
-    date order, the first few only, however many the route holds (`app.ingest.routes`)."""
+    """A record on a route, dated. ROUTE_RISK's routes are a substance group in a country (a
+    counted incident where it happened, a notification in each transit country), SPLIT_
+    CONSIGNMENT's are lanes (exporter entity, importer entity, substance: its notifications).
+    A rule reads a window of a route in date order, the first few only, however many the route
+    holds (`app.ingest.routes`)."""
 
     __tablename__ = "route_marks"
     __table_args__ = (Index("ix_route_marks_record", "kind", "record_id"),)
 
-    route: Mapped[str] = mapped_column(String(80), primary_key=True)  # "family:country"
+    route: Mapped[str] = mapped_column(String(160), primary_key=True)  # "family:country", "lane:…"
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)  # occurred on; shipped on
     record_id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -1,6 +1,8 @@
-"""Route marks: ROUTE_RISK's records on each route (substance group and country) in date order,
-so that a window of a busy route is read by its first few rows, not the route's whole quarter
-(the bucket keys it read before). Filled from the bucket keys of the records stored.
+"""Route marks: the records on each route in date order, so that a rule reads a window of a busy
+route by its first few rows: ROUTE_RISK's routes (substance group and country), filled from the
+bucket keys of the records stored (it read whole quarter buckets before), and SPLIT_CONSIGNMENT's
+lanes (exporter entity, importer entity, substance), filled from the notifications' parties and
+items (it read every notification of the rarer party of a lane before).
 
 Revision ID: 0009
 Revises: 0008
@@ -36,11 +38,22 @@ JOIN record_countries c ON c.kind = 'notification' AND c.record_id = n.id
 WHERE k.kind = 'notification' AND k.key_type = 'bucket'
 """
 
+LANES = """
+INSERT INTO route_marks (route, kind, day, record_id)
+SELECT DISTINCT 'lane:' || e.party_id || ':' || i.party_id || ':' || t.substance_code,
+  'notification', coalesce(n.dispatch_date, n.notified_on), n.id
+FROM notifications n
+JOIN record_parties e ON e.kind = 'notification' AND e.record_id = n.id AND e.role = 'exporter'
+JOIN record_parties i ON i.kind = 'notification' AND i.record_id = n.id AND i.role = 'importer'
+JOIN record_items t ON t.kind = 'notification' AND t.record_id = n.id
+WHERE e.party_id IS NOT NULL AND i.party_id IS NOT NULL
+"""
+
 
 def upgrade() -> None:
     op.create_table(
         "route_marks",
-        sa.Column("route", sa.String(80), nullable=False),
+        sa.Column("route", sa.String(160), nullable=False),
         sa.Column("kind", sa.String(20), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("record_id", sa.String(36), nullable=False),
@@ -49,6 +62,7 @@ def upgrade() -> None:
     op.create_index("ix_route_marks_record", "route_marks", ["kind", "record_id"])
     op.execute(SEIZURES)
     op.execute(NOTIFICATIONS)
+    op.execute(LANES)
 
 
 def downgrade() -> None:

@@ -1,6 +1,7 @@
-"""ROUTE_RISK's windows of routes (app.ingest.routes): the same records as the SQL over bucket
-keys they replaced, read once a transaction, the set's own records merged as written; the
-migration fills the marks of records stored before it as the service writes them."""
+"""Windows of routes (app.ingest.routes): ROUTE_RISK's and SPLIT_CONSIGNMENT's lanes choose the
+same records as the SQL they replaced, read once a transaction, the set's own records merged as
+written; the migration fills the marks of records stored before it as the service writes them,
+and a merge of entities moves the lanes."""
 
 import asyncio
 import json
@@ -10,6 +11,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import Integer, and_, bindparam, select
+from sqlalchemy.orm import aliased
 
 from app import migrate
 from app.auth import service as auth_service
@@ -19,7 +21,7 @@ from app.correlation.models import CorrelationKey, RouteMark
 from app.ingest import routes
 from app.kit.clock import Clock
 from app.notifications.models import SHIPPED_ON, Notification
-from app.records.models import RecordCountry
+from app.records.models import RecordCountry, RecordItem, RecordParty
 from app.seizures.models import Seizure
 from tests.alerts.api import alerts_now
 from tests.alerts.test_rules_incidents import incident
@@ -70,6 +72,37 @@ _THROUGH = (
 )
 
 
+def _named_as(role: str) -> tuple[Any, Any]:
+    party = aliased(RecordParty)
+    on = and_(
+        party.kind == "notification",
+        party.record_id == Notification.id,
+        party.role == role,
+        party.party_id == bindparam(f"{role}_id"),
+    )
+    return party, on
+
+
+_LANE = (
+    select(Notification.id, SHIPPED_ON)
+    .join(*_named_as("exporter"))
+    .join(*_named_as("importer"))
+    .join(
+        RecordItem,
+        and_(
+            RecordItem.kind == "notification",
+            RecordItem.record_id == Notification.id,
+            RecordItem.substance_code == bindparam("code"),
+        ),
+    )
+    .where(SHIPPED_ON.between(bindparam("first"), bindparam("last")))
+    .distinct()
+    .order_by(SHIPPED_ON, Notification.id)
+    .limit(bindparam("cap", type_=Integer))
+)
+IMPORTERS = ["Lagos Pharma Ltd", "Kano Chemicals Ltd", "Abuja Drugs Plc"]
+
+
 def quarters(first: date, last: date) -> list[str]:
     """The calendar quarters (`2026Q4`) the days first..last touch."""
     out, year, quarter = [], first.year, (first.month - 1) // 3 + 1
@@ -109,9 +142,23 @@ async def _world(client: httpx.AsyncClient, make_key: Any, rng: random.Random) -
             expected_arrival_date=None,
             transit_countries=rng.sample(["AE", "BE", "NL"], rng.randrange(0, 3)),
             items=rng.choice([ANHYDRIDE, notification()["items"]]),
+            importer={"name": rng.choice(IMPORTERS), "country": "NG"},
         )
         r = await client.post("/v1/notifications", json=body, headers=bearer(keys["DE"]))
         assert r.status_code == 201, r.text
+
+
+async def _lanes(session: Any) -> set[tuple[str, str, str]]:
+    """Every (exporter, importer, substance) of the stored notifications."""
+    e, i = aliased(RecordParty), aliased(RecordParty)
+    rows = await session.execute(
+        select(e.party_id, i.party_id, RecordItem.substance_code)
+        .join(i, and_(i.record_id == e.record_id, i.kind == e.kind, i.role == "importer"))
+        .join(RecordItem, and_(RecordItem.record_id == e.record_id, RecordItem.kind == e.kind))
+        .where(e.kind == "notification", e.role == "exporter")
+        .distinct()
+    )
+    return {(a, b, c) for a, b, c in rows}
 
 
 async def test_the_windows_choose_what_the_sql_chose(
@@ -137,6 +184,17 @@ async def test_the_windows_choose_what_the_sql_chose(
             assert found[latest] == [r[0] for r in sql]
             sql = await session.execute(_THROUGH, {**common, "cap": cap})
             assert found[earliest] == [r[0] for r in sql]
+        lanes = await _lanes(session)
+        assert len(lanes) >= 4
+        for exporter, importer, code in sorted(lanes) * 5:
+            first = day(rng)
+            last = first + timedelta(days=rng.randrange(0, 300))
+            cap = rng.choice([1, 2, 500])
+            lane = f"lane:{exporter}:{importer}:{code}"
+            window = routes.Window("notification", lane, first, last, cap, False)
+            params = {"exporter_id": exporter, "importer_id": importer, "code": code}
+            sql = await session.execute(_LANE, {**params, "first": first, "last": last, "cap": cap})
+            assert (await routes.read(session, [window]))[window] == [r[0] for r in sql]
 
 
 def _marks(app: Any) -> Any:
@@ -152,7 +210,25 @@ async def test_the_migration_marks_what_the_service_marked(
     app: Any, client: httpx.AsyncClient, make_key: Any, database_url: str
 ) -> None:
     await _world(client, make_key, random.Random(16))
+    # An importer named without an identifier, then merged into the entity that holds it: the
+    # lane of the first notification moves to that entity.
+    de, lei = await make_key("DE"), "5493001KJTIIGC8Y1R12"
+    importers = [
+        {"name": "Orion Chemicals Ltd", "country": "NG"},
+        {"name": "OCL Industries", "country": "NG", "identifiers": {"lei": lei}},
+        {"name": "Orion Chemicals Limited", "country": "NG", "identifiers": {"lei": lei}},
+    ]
+    ids = []
+    for i, importer in enumerate(importers):
+        body = notification(f"DE-M-{i}", importer=importer, consignee=None)
+        r = await client.post("/v1/notifications", json=body, headers=bearer(de))
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["importer"]["party_id"])
+    twin, holder, _ = ids
+    assert twin != holder == ids[2]
     written = await _marks(app)
+    assert not [m for m in written if twin in m[0]]
+    assert len([m for m in written if m[0].startswith("lane:") and holder in m[0]]) == 3
     assert {kind for _, kind, _, _ in written} == {"seizure", "notification"}
     await app.state.engine.dispose()  # no pooled connection holds the table
     await asyncio.to_thread(migrate.downgrade, database_url, "0008")
@@ -197,7 +273,9 @@ async def test_a_set_counts_the_seizures_it_files_after_the_first_lookup(
     with statements(app) as seen:
         outcomes = await importer.store_batch([parse_line(json.dumps(x)) for x in lines])
     assert all(isinstance(o, tuple) for o in outcomes), outcomes
-    assert seen["route windows"] <= 2, seen  # seizures in AE, notifications through AE: once
+    # Seizures in AE, notifications through AE (for the set, at once), the notifications' lane
+    # (known once their parties are resolved: read by the first, kept for the second).
+    assert seen["route windows"] <= 3, seen
     assert seen["insert route_marks"] == 1, seen  # the set's marks together, at its end
 
     admin = bearer(await make_key("FR", "admin"))

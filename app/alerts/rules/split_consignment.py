@@ -49,6 +49,16 @@ def lanes(notification: NotificationFacts) -> list[Lane]:
     ]
 
 
+def route(lane: Lane) -> str:
+    """A lane's name among the routes read in date order (`app.ingest.routes`)."""
+    return f"lane:{lane.exporter_id}:{lane.importer_id}:{lane.substance_code}"
+
+
+def marks(notification: NotificationFacts) -> set[tuple[str, date]]:
+    """Where a notification stands on its lanes: on its shipping date."""
+    return {(route(lane), notification.shipped_on) for lane in lanes(notification)}
+
+
 def on_lane(notification: NotificationFacts, lane: Lane) -> bool:
     """Tell whether a notification travels a lane."""
     return (

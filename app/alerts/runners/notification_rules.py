@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.alerts import gather_notifications as lookups
+from app.alerts.gather import LIMIT
 from app.alerts.rules import (
     arrival_after_objection,
     no_legitimate_use,
@@ -19,7 +19,8 @@ from app.alerts.rules import (
 )
 from app.alerts.rules.base import Firing
 from app.alerts.runners.base import Event, Registration, Runner, Trigger
-from app.ingest import facts
+from app.ingest import facts, routes
+from app.notifications.models import KIND as NOTIFICATION
 from app.records.facts import NotificationFacts
 
 
@@ -42,16 +43,18 @@ def _on_notification(
 
 
 async def run_split(session: AsyncSession, event: Event, params: dict[str, Any]) -> list[Firing]:
-    """Gather the notification's lane neighbours by party index, then evaluate the windows."""
+    """Read the notification's lanes in date order (`app.ingest.routes`), then evaluate the
+    windows."""
     n = await _focus(session, event)
     if n is None:
         return []
     first, last = split_consignment.span(n.shipped_on, params)
-    ids: set[str] = set()
-    for lane in split_consignment.lanes(n):
-        ids.update(await lookups.lane_notifications(session, lane, first, last))
-    ids.discard(n.id)
-    related = await facts.notifications(session, ids)
+    lanes = [
+        routes.Window(NOTIFICATION, split_consignment.route(lane), first, last, LIMIT, False)
+        for lane in split_consignment.lanes(n)
+    ]
+    found = await routes.read(session, lanes)
+    related = await facts.notifications(session, {i for w in lanes for i in found[w]} - {n.id})
     return split_consignment.evaluate(n, list(related.values()), params)
 
 
