@@ -11,13 +11,14 @@ from app.ingest import keys, routes
 from app.matching import keys as keyspace
 from app.notifications.models import KIND as NOTIFICATION
 from app.notifications.schemas import NotificationCreate
+from app.records import locks
 from app.records.facts import ItemFacts, NotificationFacts, SeizureFacts, item_facts
 from app.reference.substances import catalogue
 from app.seizures.models import KIND as SEIZURE
 from app.seizures.schemas import SeizureCreate
 
 Lookup = tuple[str, str, str]  # the kind of record looked up, a key type, a value
-AnyLookup = Lookup | routes.Window
+AnyLookup = Lookup | routes.Window | routes.Lanes
 
 
 def _items(refs: Iterable[str]) -> tuple[ItemFacts, ...]:
@@ -50,6 +51,9 @@ def notification(principal: Principal, body: NotificationCreate, today: date) ->
         ),
     )
     found: set[AnyLookup] = {(SEIZURE, t, v) for t, v in keyspace.notification_lookups(draft)}
+    if body.exporter is not None and body.importer is not None:
+        ends = (locks.party_key_of(body.exporter), locks.party_key_of(body.importer))
+        found.add(routes.lanes_of(draft, *ends))
     return found | routes.lookups(draft)
 
 

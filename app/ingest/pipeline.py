@@ -105,8 +105,11 @@ async def write_set(
             for read in dict.fromkeys(r for d in written for r in d.reads):
                 await read(session, [d for d in written if read in d.reads])
             windows = [x for d in written for x in d.lookups if isinstance(x, routes.Window)]
+            lanes = [x for d in written for x in d.lookups if isinstance(x, routes.Lanes)]
+            windows += routes.lane_windows(lanes, parties.spellings(pool))
             await routes.read_for_set(session, windows)
-            keys = [{x for x in d.lookups if not isinstance(x, routes.Window)} for d in written]
+            hints = (routes.Window, routes.Lanes)
+            keys = [{x for x in d.lookups if not isinstance(x, hints)} for d in written]
             await correlation.read_for_set(session, list(zip(keys, likely, strict=True)))
         try:
             return await in_savepoint(session, partial(_together, session, drafts, refusals))

@@ -12,7 +12,7 @@ are not written out early to be read back.
 
 import functools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from typing import Any, NamedTuple, cast
 
@@ -32,13 +32,16 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
+from app.alerts.gather import LIMIT
 from app.alerts.rules import route_risk, split_consignment
 from app.alerts.rules.catalogue import RULES
+from app.alerts.rules.split_consignment import Lane
 from app.correlation.models import RouteMark
 from app.ingest import facts
 from app.ingest.kept import kept as _kept
 from app.kit import deferred
 from app.kit.sql import dialect_insert, in_chunks, is_postgresql, union_of, unnested
+from app.matching.similarity import PartyKey
 from app.notifications.models import KIND as NOTIFICATION
 from app.records.facts import NotificationFacts, SeizureFacts
 from app.records.models import RecordParty
@@ -50,6 +53,8 @@ CHUNK = 100  # windows per UNION (SQLite)
 # The window a draft's look-ups are read for in advance: a rule set to another reads its own.
 _DAYS = timedelta(days=int(RULES[route_risk.CODE].defaults["window_days"]))
 _COUNT = int(RULES[route_risk.CODE].defaults["count"])
+_SPLIT = RULES[split_consignment.CODE].defaults
+LANE_CAP = LIMIT  # a lane's notifications SPLIT_CONSIGNMENT reads at most
 
 
 class Window(NamedTuple):
@@ -71,6 +76,40 @@ def seizures_before(route: str, last: date, days: timedelta, cap: int) -> Window
 def notifications_after(route: str, first: date, days: timedelta, cap: int) -> Window:
     """The notifications an incident on `first` may concern on its route: the earliest."""
     return Window(NOTIFICATION, route, first, first + days, cap, False)
+
+
+class Lanes(NamedTuple):
+    """A notification's lanes before its parties are resolved: the names of its exporter and
+    importer, its substances and the shipping dates SPLIT_CONSIGNMENT reads (`lane_windows`)."""
+
+    exporter: PartyKey
+    importer: PartyKey
+    codes: tuple[str, ...]
+    first: date
+    last: date
+
+
+def lanes_of(facts: NotificationFacts, exporter: PartyKey, importer: PartyKey) -> Lanes:
+    """The lanes hint of a notification not written yet, with the rule's default settings."""
+    first, last = split_consignment.span(facts.shipped_on, _SPLIT)
+    codes = tuple(sorted({i.substance_code for i in facts.items}))
+    return Lanes(exporter, importer, codes, first, last)
+
+
+def lane_windows(
+    hints: Iterable[Lanes], entities: Callable[[PartyKey], Iterable[str]]
+) -> set[Window]:
+    """The lane windows of these notifications, for every entity their names likely resolve
+    to (`entities`; a name resolved otherwise reads its own when its rule runs)."""
+    return {
+        Window(
+            NOTIFICATION, split_consignment.route(Lane(e, i, c)), h.first, h.last, LANE_CAP, False
+        )
+        for h in hints
+        for e in entities(h.exporter)
+        for i in entities(h.importer)
+        for c in h.codes
+    }
 
 
 def evidence_cap(count: int) -> int:
@@ -96,17 +135,20 @@ async def read_for_set(session: AsyncSession, windows: Iterable[Window]) -> None
     after = [w for w in windows if w.kind == NOTIFICATION]
     found = await read(session, windows)
     ids = {i for w in after for i in found[w]}
-    if not ids:
-        return
     shipped = {n.id: n.shipped_on for n in (await facts.notifications(session, ids)).values()}
     cap = evidence_cap(_COUNT)
     counted = {
         seizures_before(w.route, shipped[i], _DAYS, cap)
         for w in after
+        if not w.route.startswith("lane:")
         for i in found[w]
         if i in shipped
     }
-    await read(session, counted)
+    found |= await read(session, counted)
+    # The facts the rules will read of what the windows hold, for the set at once.
+    await facts.seizures(
+        session, {i for w in (*windows, *counted) if w.kind == SEIZURE for i in found[w]}
+    )
 
 
 def _key(w: Window) -> tuple[str, ...]:

@@ -6,7 +6,7 @@ identifiers), never from a scan; each candidate's spellings are scored with `sam
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from sqlalchemy import and_, delete, select, update
@@ -45,13 +45,16 @@ def likely(pool: Pool, groups: Iterable[Iterable[PartyKey]]) -> list[set[str]]:
     """Per group of names (a record's parties), the entities of the pool holding a spelling of
     exactly one of them: what most of a set's parties resolve to (the others are matched by
     similarity, or are new). The pool's spellings are indexed once for all the groups."""
+    holding = spellings(pool)
+    return [{p for key in keys for p in holding(key)} for keys in groups]
+
+
+def spellings(pool: Pool) -> Callable[[PartyKey], set[str]]:
+    """The entities of the pool holding a spelling of a name, indexed once."""
     holding: dict[str, set[str]] = defaultdict(set)
     for party_id, name in pool.known:
         holding[name].add(party_id)
-    return [
-        {p for key in keys for p in holding.get(normalize_name(key.name)[:NAME_MAX], ())}
-        for keys in groups
-    ]
+    return lambda key: holding.get(normalize_name(key.name)[:NAME_MAX], set())
 
 
 def set_pool(session: AsyncSession) -> Pool | None:

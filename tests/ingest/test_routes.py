@@ -335,3 +335,51 @@ async def test_an_incident_counts_each_notification_as_it_counts_itself(
     assert late["DE-R-N1"] == [f"AE-R-{k:02}" for k in range(11)]
     assert late["DE-R-N2"] == [f"AE-R-{k:02}" for k in range(5, 25)]
     assert early == late
+
+
+async def test_a_set_reads_the_lanes_of_known_parties_at_once(
+    app: Any, client: httpx.AsyncClient, clock: Clock, make_key: Any
+) -> None:
+    """Three lanes whose parties are stored; an import set of a notification on each reads
+    the three lanes (and the notifications' incident windows) before it writes, in at most two
+    statements, not one lane a record; and each lane's three notifications are found."""
+    de = await make_key("DE")
+    ids: dict[str, str] = {}
+    async with app.state.sessionmaker() as session:
+        authority, _ = await auth_service.create_authority(
+            session, country="DE", name="A DE", roles=["reporter"], now=clock.now()
+        )
+        ids["DE"] = authority.id
+        await session.commit()
+
+    def pen(reference: str, importer: str) -> dict[str, Any]:
+        shipped = date(2026, 12, 1) + timedelta(days=int(reference.rsplit("-", 1)[1]))
+        body = notification(
+            reference,
+            containers=[],
+            bill_of_lading=None,
+            invoice_number=None,
+            items=ANHYDRIDE,
+            dispatch_date=shipped.isoformat(),
+            expected_arrival_date=None,
+        )
+        return {**body, "importer": {"name": importer, "country": "NG"}, "consignee": None}
+
+    for i, importer in enumerate(IMPORTERS * 2):
+        r = await client.post(
+            "/v1/notifications", json=pen(f"DE-L-{i}", importer), headers=bearer(de)
+        )
+        assert r.status_code == 201, r.text
+    lines = [
+        {"type": "notification", "authority": "DE", "body": pen(f"DE-L-{i + 6}", importer)}
+        for i, importer in enumerate(IMPORTERS)
+    ]
+    importer = Importer(app.state.sessionmaker, clock, ids, batch=10)
+    with statements(app) as seen:
+        outcomes = await importer.store_batch([parse_line(json.dumps(x)) for x in lines])
+    assert all(isinstance(o, tuple) for o in outcomes), outcomes
+    assert seen["route windows"] <= 2, seen
+    assert seen["insert record_items"] == 1, seen  # nothing read the set's items back early
+    admin = bearer(await make_key("FR", "admin"))
+    split = await alerts_now(client, admin, rule="SPLIT_CONSIGNMENT")
+    assert sorted(len(a["subjects"]["notifications"]) for a in split) == [3, 3, 3]

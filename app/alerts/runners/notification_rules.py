@@ -10,7 +10,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.alerts.gather import LIMIT
 from app.alerts.rules import (
     arrival_after_objection,
     no_legitimate_use,
@@ -50,7 +49,9 @@ async def run_split(session: AsyncSession, event: Event, params: dict[str, Any])
         return []
     first, last = split_consignment.span(n.shipped_on, params)
     lanes = [
-        routes.Window(NOTIFICATION, split_consignment.route(lane), first, last, LIMIT, False)
+        routes.Window(
+            NOTIFICATION, split_consignment.route(lane), first, last, routes.LANE_CAP, False
+        )
         for lane in split_consignment.lanes(n)
     ]
     found = await routes.read(session, lanes)
