@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from app.auth.schemas import Principal
-from app.ingest import keys, routes
+from app.ingest import keys, lanes, routes
 from app.matching import keys as keyspace
 from app.notifications.models import KIND as NOTIFICATION
 from app.notifications.schemas import NotificationCreate
@@ -18,7 +18,7 @@ from app.seizures.models import KIND as SEIZURE
 from app.seizures.schemas import SeizureCreate
 
 Lookup = tuple[str, str, str]  # the kind of record looked up, a key type, a value
-AnyLookup = Lookup | routes.Window | routes.Lanes
+AnyLookup = Lookup | routes.Window | lanes.Lanes
 
 
 def _items(refs: Iterable[str]) -> tuple[ItemFacts, ...]:
@@ -53,7 +53,7 @@ def notification(principal: Principal, body: NotificationCreate, today: date) ->
     found: set[AnyLookup] = {(SEIZURE, t, v) for t, v in keyspace.notification_lookups(draft)}
     if body.exporter is not None and body.importer is not None:
         ends = (locks.party_key_of(body.exporter), locks.party_key_of(body.importer))
-        found.add(routes.lanes_of(draft, *ends))
+        found.add(lanes.lanes_of(draft, *ends))
     return found | routes.lookups(draft)
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.correlation import service as correlation
 from app.correlation.drafts import AnyLookup
 from app.errors import AppError
-from app.ingest import entities, replays, routes
+from app.ingest import entities, lanes, replays, routes
 from app.ingest.keys import Key
 from app.ingest.locks import lock, lock_alone
 from app.matching.similarity import PartyKey
@@ -105,10 +105,10 @@ async def write_set(
             for read in dict.fromkeys(r for d in written for r in d.reads):
                 await read(session, [d for d in written if read in d.reads])
             windows = [x for d in written for x in d.lookups if isinstance(x, routes.Window)]
-            lanes = [x for d in written for x in d.lookups if isinstance(x, routes.Lanes)]
-            windows += routes.lane_windows(lanes, parties.spellings(pool))
+            hinted = [x for d in written for x in d.lookups if isinstance(x, lanes.Lanes)]
+            windows += lanes.lane_windows(hinted, parties.spellings(pool))
             await routes.read_for_set(session, windows)
-            hints = (routes.Window, routes.Lanes)
+            hints = (routes.Window, lanes.Lanes)
             keys = [{x for x in d.lookups if not isinstance(x, hints)} for d in written]
             await correlation.read_for_set(session, list(zip(keys, likely, strict=True)))
         try:

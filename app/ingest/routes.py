@@ -1,8 +1,7 @@
 """Windows of routes: the records on a route dated within a window, the latest or the earliest
 few, read from `route_marks` in date order by its key, so that a window costs the same however
 many records the route holds. ROUTE_RISK's routes are a substance group in a country,
-SPLIT_CONSIGNMENT's its lanes (exporter entity, importer entity, substance); a merge of
-entities moves the lanes of the records naming the one merged (`merged`).
+SPLIT_CONSIGNMENT's its lanes (exporter entity, importer entity, substance: `app.ingest.lanes`).
 
 What is read is kept for the transaction (`kept`); a set's windows are read at once from its
 drafts (`lookups`). The marks the transaction writes go with the set's other deferred rows and
@@ -12,7 +11,7 @@ are not written out early to be read back.
 
 import functools
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any, NamedTuple, cast
 
@@ -21,30 +20,24 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
-    and_,
     bindparam,
     delete,
     event,
-    func,
     select,
     true,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
-from app.alerts.gather import LIMIT
 from app.alerts.rules import route_risk, split_consignment
 from app.alerts.rules.catalogue import RULES
-from app.alerts.rules.split_consignment import Lane
 from app.correlation.models import RouteMark
 from app.ingest import facts
 from app.ingest.kept import kept as _kept
 from app.kit import deferred
-from app.kit.sql import dialect_insert, in_chunks, is_postgresql, union_of, unnested
-from app.matching.similarity import PartyKey
+from app.kit.sql import in_chunks, is_postgresql, union_of, unnested
 from app.notifications.models import KIND as NOTIFICATION
 from app.records.facts import NotificationFacts, SeizureFacts
-from app.records.models import RecordParty
 from app.seizures.models import KIND as SEIZURE
 
 WINDOW = "route_window"  # kept: (WINDOW, *window) -> the stored (day, id) it holds, in order
@@ -53,8 +46,6 @@ CHUNK = 100  # windows per UNION (SQLite)
 # The window a draft's look-ups are read for in advance: a rule set to another reads its own.
 _DAYS = timedelta(days=int(RULES[route_risk.CODE].defaults["window_days"]))
 _COUNT = int(RULES[route_risk.CODE].defaults["count"])
-_SPLIT = RULES[split_consignment.CODE].defaults
-LANE_CAP = LIMIT  # a lane's notifications SPLIT_CONSIGNMENT reads at most
 
 
 class Window(NamedTuple):
@@ -76,40 +67,6 @@ def seizures_before(route: str, last: date, days: timedelta, cap: int) -> Window
 def notifications_after(route: str, first: date, days: timedelta, cap: int) -> Window:
     """The notifications an incident on `first` may concern on its route: the earliest."""
     return Window(NOTIFICATION, route, first, first + days, cap, False)
-
-
-class Lanes(NamedTuple):
-    """A notification's lanes before its parties are resolved: the names of its exporter and
-    importer, its substances and the shipping dates SPLIT_CONSIGNMENT reads (`lane_windows`)."""
-
-    exporter: PartyKey
-    importer: PartyKey
-    codes: tuple[str, ...]
-    first: date
-    last: date
-
-
-def lanes_of(facts: NotificationFacts, exporter: PartyKey, importer: PartyKey) -> Lanes:
-    """The lanes hint of a notification not written yet, with the rule's default settings."""
-    first, last = split_consignment.span(facts.shipped_on, _SPLIT)
-    codes = tuple(sorted({i.substance_code for i in facts.items}))
-    return Lanes(exporter, importer, codes, first, last)
-
-
-def lane_windows(
-    hints: Iterable[Lanes], entities: Callable[[PartyKey], Iterable[str]]
-) -> set[Window]:
-    """The lane windows of these notifications, for every entity their names likely resolve
-    to (`entities`; a name resolved otherwise reads its own when its rule runs)."""
-    return {
-        Window(
-            NOTIFICATION, split_consignment.route(Lane(e, i, c)), h.first, h.last, LANE_CAP, False
-        )
-        for h in hints
-        for e in entities(h.exporter)
-        for i in entities(h.importer)
-        for c in h.codes
-    }
 
 
 def evidence_cap(count: int) -> int:
@@ -187,7 +144,7 @@ async def mark(
             marked[at] = tuple(e for e in entries if e[1] != facts.id)
     found = sorted(marks_of(facts))
     rows = [{"route": r, "kind": kind, "day": d, "record_id": facts.id} for r, d in found]
-    await deferred.insert_later(session, _TABLE, rows)
+    await deferred.insert_later(session, TABLE, rows)
     for r, d in found:
         marked[(kind, r)] = (*marked.get((kind, r), ()), (d, facts.id))  # savepoints copy
 
@@ -198,53 +155,10 @@ def marks_of(facts: NotificationFacts | SeizureFacts) -> set[tuple[str, date]]:
     return route_risk.marks(facts) | lanes
 
 
-async def merged(session: AsyncSession, source: str, target: str) -> None:
-    """An entity was folded into another: the lanes of the notifications naming it follow
-    (before the records' parties are moved, which find them)."""
-    params = {"source": source, "target": target, "pattern": f"lane:%{source}%"}
-    await session.execute(_move_lanes(dialect_insert(session)), params)
-    await session.execute(_DROP_LANES, params)
-    marked: dict[tuple[str, str], tuple[tuple[date, str], ...]] = session.info.get(NEW, {})
-    for (kind, route), entries in list(marked.items()):
-        if route.startswith("lane:") and source in route:
-            moved = (kind, route.replace(source, target))
-            marked[moved] = (*marked.get(moved, ()), *entries)
-            del marked[(kind, route)]
-    kept = _kept(session)
-    for stale in [e for e in kept if e[:2] == (WINDOW, NOTIFICATION)]:
-        del kept[stale]
-
-
-_TABLE = cast(Table, RouteMark.__table__)
-_DELETE = delete(_TABLE).where(
-    _TABLE.c.kind == bindparam("kind"), _TABLE.c.record_id == bindparam("id")
+TABLE = cast(Table, RouteMark.__table__)
+_DELETE = delete(TABLE).where(
+    TABLE.c.kind == bindparam("kind"), TABLE.c.record_id == bindparam("id")
 )
-_NAMING = (
-    select(RecordParty.record_id)
-    .where(
-        RecordParty.party_id == bindparam("source"),
-        RecordParty.kind == NOTIFICATION,
-        RecordParty.role.in_(("exporter", "importer")),
-    )
-    .scalar_subquery()
-)
-_LANES_OF = and_(
-    _TABLE.c.kind == NOTIFICATION,
-    _TABLE.c.record_id.in_(_NAMING),
-    _TABLE.c.route.like(bindparam("pattern")),
-)
-_MOVED = func.replace(_TABLE.c.route, bindparam("source"), bindparam("target"))
-_DROP_LANES = delete(_TABLE).where(_LANES_OF)
-
-
-@functools.cache
-def _move_lanes(insert: Any) -> Any:
-    """The lanes' marks under the new entity (a record naming both keeps one)."""
-    moved = select(_MOVED, _TABLE.c.kind, _TABLE.c.day, _TABLE.c.record_id).where(_LANES_OF)
-    columns = ["route", "kind", "day", "record_id"]
-    return insert(_TABLE).from_select(columns, moved).on_conflict_do_nothing()
-
-
 _MERGED = {deferred.MERGES_PENDING: True}  # the transaction's own marks are merged in memory
 
 

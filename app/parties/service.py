@@ -13,7 +13,7 @@ from sqlalchemy import and_, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.correlation.models import CorrelationKey
-from app.ingest import entities, kept, keys, routes
+from app.ingest import entities, kept, keys, lanes
 from app.ingest.locks import lock
 from app.kit.sql import add_stored, insert_ignoring
 from app.matching.keys import party_blocks
@@ -127,7 +127,7 @@ async def merge(
     pool too, when one is given)."""
     await lock(session, {keys.entity(source.id), keys.entity(target.id)})
     kept.forget(session)  # kept record parties name the source
-    await routes.merged(session, source.id, target.id)  # before the parties that find them move
+    await lanes.merged(session, source.id, target.id)  # before the parties that find them move
     await session.execute(
         update(RecordParty).where(RecordParty.party_id == source.id).values(party_id=target.id)
     )

@@ -18,7 +18,7 @@ from app.alerts.rules import (
 )
 from app.alerts.rules.base import Firing
 from app.alerts.runners.base import Event, Registration, Runner, Trigger
-from app.ingest import facts, routes
+from app.ingest import facts, lanes, routes
 from app.notifications.models import KIND as NOTIFICATION
 from app.records.facts import NotificationFacts
 
@@ -48,14 +48,13 @@ async def run_split(session: AsyncSession, event: Event, params: dict[str, Any])
     if n is None:
         return []
     first, last = split_consignment.span(n.shipped_on, params)
-    lanes = [
-        routes.Window(
-            NOTIFICATION, split_consignment.route(lane), first, last, routes.LANE_CAP, False
-        )
+    cap = lanes.LANE_CAP
+    windows = [
+        routes.Window(NOTIFICATION, split_consignment.route(lane), first, last, cap, False)
         for lane in split_consignment.lanes(n)
     ]
-    found = await routes.read(session, lanes)
-    related = await facts.notifications(session, {i for w in lanes for i in found[w]} - {n.id})
+    found = await routes.read(session, windows)
+    related = await facts.notifications(session, {i for w in windows for i in found[w]} - {n.id})
     return split_consignment.evaluate(n, list(related.values()), params)
 
 
