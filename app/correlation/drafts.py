@@ -9,9 +9,9 @@ from datetime import date
 from app.auth.schemas import Principal
 from app.ingest import keys, lanes, routes
 from app.matching import keys as keyspace
+from app.matching.similarity import PartyKey
 from app.notifications.models import KIND as NOTIFICATION
 from app.notifications.schemas import NotificationCreate
-from app.records import locks
 from app.records.facts import ItemFacts, NotificationFacts, SeizureFacts, item_facts
 from app.reference.substances import catalogue
 from app.seizures.models import KIND as SEIZURE
@@ -32,8 +32,11 @@ def _items(refs: Iterable[str]) -> tuple[ItemFacts, ...]:
     return tuple(found)
 
 
-def notification(principal: Principal, body: NotificationCreate, today: date) -> set[AnyLookup]:
-    """The seizure keys a new notification will look up."""
+def notification(
+    principal: Principal, body: NotificationCreate, today: date, ends: tuple[PartyKey, PartyKey]
+) -> set[AnyLookup]:
+    """The seizure keys a new notification will look up, and its lanes (`ends`: the keys of
+    its exporter and importer, as its draft built them)."""
     notified_on = body.notified_on or today
     draft = NotificationFacts(
         id="",
@@ -51,9 +54,7 @@ def notification(principal: Principal, body: NotificationCreate, today: date) ->
         ),
     )
     found: set[AnyLookup] = {(SEIZURE, t, v) for t, v in keyspace.notification_lookups(draft)}
-    if body.exporter is not None and body.importer is not None:
-        ends = (locks.party_key_of(body.exporter), locks.party_key_of(body.importer))
-        found.add(lanes.lanes_of(draft, *ends))
+    found.add(lanes.lanes_of(draft, *ends))
     return found | routes.lookups(draft)
 
 

@@ -49,12 +49,13 @@ def draft(principal: Principal, body: NotificationCreate, clock: Clock) -> Draft
         new: _New | InvalidInput = _new(principal, body, clock)
     except InvalidInput as refused:  # given only if the reference is not a replay's
         new = refused
+    parties = [locks.party_key_of(p) for p in named(body)]  # the exporter and importer first
     return pipeline.draft(
         draft_keys(principal, body),
         partial(_create, principal, body, new),
-        [locks.party_key_of(p) for p in named(body)],
+        parties,
         [_READ_STORED],
-        drafts.notification(principal, body, clock.today()),
+        drafts.notification(principal, body, clock.today(), (parties[0], parties[1])),
         None if isinstance(new, InvalidInput) else replays.NewRow(Notification, new.values),
     )
 
